@@ -1,0 +1,211 @@
+//! The engine: a loaded bundle (model + tokenizers + defaults) that turns text into n-best
+//! translations. Every host drives this one type.
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::bundle::{Bundle, BundleMeta};
+use crate::error::{Error, Result};
+use crate::model::transformer::Transformer;
+use crate::options::TranslateOptions;
+use crate::search::{Hypothesis, SearchInput, SearchTokens, Searcher};
+use crate::tokenize::SideTokenizer;
+
+/// One prediction for one input.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Prediction {
+    pub tokens: Vec<String>,
+    pub text: String,
+    /// Cumulative log-probability (length-penalized when a length penalty is set).
+    pub score: f32,
+    /// [target steps × source tokens]; the last row is the end-token step when the
+    /// hypothesis ended with one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attention: Option<Vec<Vec<f32>>>,
+}
+
+/// All predictions for one input, best first.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Translation {
+    /// The source as the model saw it (tokenized).
+    pub source_tokens: Vec<String>,
+    pub predictions: Vec<Prediction>,
+}
+
+/// A pre-tokenized input with an optional forced target prefix.
+#[derive(Clone, Debug, Default)]
+pub struct TokenInput {
+    pub source: Vec<String>,
+    pub target_prefix: Vec<String>,
+}
+
+pub struct Engine {
+    model: Transformer,
+    src: SideTokenizer,
+    tgt: SideTokenizer,
+    meta: BundleMeta,
+}
+
+impl Engine {
+    pub fn from_bytes(bytes: &[u8]) -> Result<Engine> {
+        Engine::from_bundle(&Bundle::from_bytes(bytes)?)
+    }
+
+    pub fn from_bundle(bundle: &Bundle) -> Result<Engine> {
+        let meta = bundle.meta.clone();
+        let src = SideTokenizer::from_json(&meta.src_tokenizer, meta.tokenizer_kind)?;
+        let tgt = SideTokenizer::from_json(&meta.tgt_tokenizer, meta.tokenizer_kind)?;
+        let spec = &meta.spec;
+        if src.vocab_size() != spec.src_vocab_size || tgt.vocab_size() != spec.tgt_vocab_size {
+            return Err(Error::InvalidBundle(format!(
+                "tokenizer vocabularies ({} / {}) do not match the spec ({} / {})",
+                src.vocab_size(),
+                tgt.vocab_size(),
+                spec.src_vocab_size,
+                spec.tgt_vocab_size
+            )));
+        }
+        let model = Transformer::from_bundle(bundle)?;
+        Ok(Engine { model, src, tgt, meta })
+    }
+
+    pub fn meta(&self) -> &BundleMeta {
+        &self.meta
+    }
+
+    /// The bundle's recommended decoding options.
+    pub fn default_options(&self) -> TranslateOptions {
+        self.meta.decoding.clone()
+    }
+
+    /// Tokenizes raw or space-tokenized text with the source tokenizer.
+    pub fn tokenize_source(&self, text: &str) -> Result<Vec<String>> {
+        self.src.tokenize(text)
+    }
+
+    pub fn translate(&self, inputs: &[String], opts: &TranslateOptions) -> Result<Vec<Translation>> {
+        self.translate_with_progress(inputs, opts, &mut |_, _| {})
+    }
+
+    /// Like [`translate`](Self::translate), calling `progress(done, total)` after each batch.
+    pub fn translate_with_progress(
+        &self,
+        inputs: &[String],
+        opts: &TranslateOptions,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Vec<Translation>> {
+        let tokenized = inputs
+            .iter()
+            .enumerate()
+            .map(|(i, text)| {
+                let source = self.src.tokenize(text).map_err(|e| Error::InvalidInput { index: i, problem: e.to_string() })?;
+                Ok(TokenInput { source, target_prefix: Vec::new() })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        self.translate_tokens(&tokenized, opts, progress)
+    }
+
+    pub fn translate_tokens(
+        &self,
+        inputs: &[TokenInput],
+        opts: &TranslateOptions,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Vec<Translation>> {
+        opts.validate()?;
+        let sp = &self.meta.spec.special;
+        let mut encoded: Vec<(Vec<u32>, Vec<u32>)> = Vec::with_capacity(inputs.len());
+        for (i, inp) in inputs.iter().enumerate() {
+            if inp.source.is_empty() {
+                return Err(Error::InvalidInput { index: i, problem: "empty input".into() });
+            }
+            let mut ids: Vec<u32> = Vec::with_capacity(inp.source.len() + 2);
+            ids.extend(sp.src_bos);
+            ids.extend(inp.source.iter().map(|t| self.src.token_to_id(t).unwrap_or(sp.src_unk)));
+            ids.extend(sp.src_eos);
+            let prefix = inp
+                .target_prefix
+                .iter()
+                .map(|t| {
+                    self.tgt.token_to_id(t).ok_or_else(|| Error::InvalidInput {
+                        index: i,
+                        problem: format!("target prefix token '{t}' is not in the target vocabulary"),
+                    })
+                })
+                .collect::<Result<Vec<u32>>>()?;
+            encoded.push((ids, prefix));
+        }
+        let ignore: HashSet<u32> = opts.ignore_when_blocking.iter().filter_map(|t| self.tgt.token_to_id(t)).collect();
+        let searcher =
+            Searcher { model: &self.model, tokens: SearchTokens { bos: sp.tgt_bos, eos: sp.tgt_eos, unk: sp.tgt_unk } };
+
+        // Decode in length-sorted batches to waste little on padding; results do not depend on
+        // batch composition, so the order is restored afterwards.
+        let mut order: Vec<usize> = (0..inputs.len()).collect();
+        order.sort_by_key(|&i| encoded[i].0.len());
+        let mut out: Vec<Option<Translation>> = vec![None; inputs.len()];
+        let total = inputs.len();
+        let mut done = 0;
+        for chunk in order.chunks(opts.batch_size) {
+            let batch: Vec<SearchInput> =
+                chunk.iter().map(|&i| SearchInput { source: &encoded[i].0, prefix: &encoded[i].1 }).collect();
+            let hyps = searcher.run(&batch, opts, &ignore).map_err(|e| match e {
+                Error::InvalidInput { index, problem } => Error::InvalidInput { index: chunk[index], problem },
+                other => other,
+            })?;
+            for (&i, h) in chunk.iter().zip(hyps) {
+                out[i] = Some(self.build_translation(&inputs[i], h, opts));
+            }
+            done += chunk.len();
+            progress(done, total);
+        }
+        Ok(out.into_iter().flatten().collect())
+    }
+
+    fn build_translation(&self, input: &TokenInput, hyps: Vec<Hypothesis>, opts: &TranslateOptions) -> Translation {
+        let sp = &self.meta.spec.special;
+        // Attention columns cover the model's source, which may carry BOS/EOS the user did not type.
+        let offset = usize::from(sp.src_bos.is_some());
+        let predictions = hyps
+            .into_iter()
+            .map(|h| {
+                let ids: &[u32] = match h.ids.last() {
+                    Some(&last) if last == sp.tgt_eos => &h.ids[..h.ids.len() - 1],
+                    _ => &h.ids,
+                };
+                let tokens: Vec<String> = ids
+                    .iter()
+                    .enumerate()
+                    .map(|(step, &id)| {
+                        if id == sp.tgt_unk && opts.replace_unk {
+                            if let Some(src_tok) = h.attention.as_ref().and_then(|a| a.get(step)).and_then(|row| {
+                                argmax(&row[offset..offset + input.source.len().min(row.len().saturating_sub(offset))])
+                            }) {
+                                return input.source[src_tok].clone();
+                            }
+                        }
+                        self.tgt.id_to_token(id).unwrap_or("").to_string()
+                    })
+                    .collect();
+                Prediction {
+                    text: self.tgt.detokenize(&tokens),
+                    tokens,
+                    score: h.score,
+                    attention: if opts.return_attention { h.attention } else { None },
+                }
+            })
+            .collect();
+        Translation { source_tokens: input.source.clone(), predictions }
+    }
+}
+
+/// Index of the first maximum.
+fn argmax(row: &[f32]) -> Option<usize> {
+    let mut best: Option<(usize, f32)> = None;
+    for (i, &x) in row.iter().enumerate() {
+        if best.is_none_or(|(_, b)| x > b) {
+            best = Some((i, x));
+        }
+    }
+    best.map(|(i, _)| i)
+}

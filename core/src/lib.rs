@@ -1,0 +1,17 @@
+//! Retort core: Transformer sequence-to-sequence inference that runs the same on every host
+//! (native CLI, AWS Lambda, the browser through WebAssembly). No I/O, no async, no AWS.
+
+pub mod bundle;
+pub mod engine;
+pub mod error;
+pub mod model;
+pub mod options;
+pub mod search;
+pub mod spec;
+pub mod tokenize;
+
+pub use bundle::{Bundle, BundleMeta, Provenance, StorageType, TensorData, TokenizerKind};
+pub use engine::{Engine, Prediction, TokenInput, Translation};
+pub use error::{Error, Result};
+pub use options::TranslateOptions;
+pub use spec::ModelSpec;

@@ -1,0 +1,49 @@
+//! The interface the search runs over. Any model that can encode a batch, take one decoding
+//! step for every live hypothesis, and reorder its state by hypothesis index plugs in here
+//! (the native Transformer, or one generated from ONNX).
+
+pub mod transformer;
+
+use crate::error::Result;
+
+/// What one decoding step produces for `rows` hypotheses.
+pub struct StepOutput {
+    /// Log-probabilities, `rows × vocab`, row-major.
+    pub log_probs: Vec<f32>,
+    /// Cross-attention of each row over the source, `rows × src_len` (padded positions are 0);
+    /// present when asked for.
+    pub attention: Option<Vec<f32>>,
+    /// Columns of `attention`: the longest source among the live items.
+    pub src_len: usize,
+}
+
+/// Which cross-attention a step reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AttentionKind {
+    /// First head of the last decoder layer (OpenNMT-py's choice).
+    FirstHead,
+    /// Mean over the heads of the last decoder layer.
+    MeanOfHeads,
+}
+
+pub trait Seq2SeqModel {
+    /// Decoder state for one batch: encoder memory, per-layer caches, step counter.
+    type State;
+
+    fn tgt_vocab_size(&self) -> usize;
+
+    /// Longest sequence the model's position table covers.
+    fn max_positions(&self) -> usize;
+
+    /// Encodes `sources` (token ids, no padding) and prepares decoding with `width`
+    /// hypotheses per source. Rows are item-major: row `r` belongs to item `r / width`.
+    fn encode(&self, sources: &[Vec<u32>], width: usize) -> Result<Self::State>;
+
+    /// Feeds one token per row and returns the next-token distribution for each row.
+    fn step(&self, state: &mut Self::State, tokens: &[u32], attention: Option<AttentionKind>) -> Result<StepOutput>;
+
+    /// Keeps the rows listed in `rows` (old row indices), in that order. `rows.len()` must be
+    /// a multiple of the width, and each group of `width` new rows must come from one item;
+    /// items not referenced are dropped (finished).
+    fn reorder(&self, state: &mut Self::State, rows: &[usize]) -> Result<()>;
+}

@@ -1,0 +1,499 @@
+//! Encoder-decoder Transformer on burn's flex backend, with an explicit decoder cache:
+//! self-attention K/V per layer grow one row per step and are reordered by beam index;
+//! cross-attention K/V are computed once per source and shared by all beams of an item.
+
+use burn::tensor::activation::{gelu, log_softmax, relu, softmax};
+use burn::tensor::module::{embedding, layer_norm, linear};
+use burn::tensor::{Device, Int, Tensor, TensorData};
+
+use super::{AttentionKind, Seq2SeqModel, StepOutput};
+use crate::bundle::Bundle;
+use crate::error::{Error, Result};
+use crate::spec::{names, Activation, ModelSpec, NormPosition};
+
+/// A linear layer with its weight stored [in, out] (burn's layout), transposed once at load.
+struct Lin {
+    w: Tensor<2>,
+    b: Option<Tensor<1>>,
+}
+
+impl Lin {
+    fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
+        linear(x, self.w.clone(), self.b.clone())
+    }
+}
+
+struct Norm {
+    gamma: Tensor<1>,
+    beta: Tensor<1>,
+    eps: f64,
+}
+
+impl Norm {
+    fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
+        layer_norm(x, self.gamma.clone(), Some(self.beta.clone()), self.eps)
+    }
+}
+
+struct Ffn {
+    w1: Lin,
+    w2: Lin,
+    act: Activation,
+}
+
+impl Ffn {
+    fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
+        let h = self.w1.forward(x);
+        let h = match self.act {
+            Activation::Relu => relu(h),
+            Activation::Gelu => gelu(h),
+            Activation::GeluTanh => burn::tensor::activation::gelu_approximate(h),
+        };
+        self.w2.forward(h)
+    }
+}
+
+struct EncoderLayer {
+    /// q, k and v fused into one [d, 3d] projection: one matmul instead of three.
+    qkv: Lin,
+    out: Lin,
+    norm_attn: Norm,
+    ffn: Ffn,
+    norm_ffn: Norm,
+}
+
+struct DecoderLayer {
+    self_qkv: Lin,
+    self_out: Lin,
+    norm_self: Norm,
+    cross_q: Lin,
+    /// k and v of the cross-attention fused into [d, 2d]; applied to the memory once.
+    cross_kv: Lin,
+    cross_out: Lin,
+    norm_cross: Norm,
+    ffn: Ffn,
+    norm_ffn: Norm,
+}
+
+pub struct Transformer {
+    spec: ModelSpec,
+    device: Device,
+    src_emb: Tensor<2>,
+    tgt_emb: Tensor<2>,
+    enc_pos: Tensor<2>,
+    dec_pos: Tensor<2>,
+    encoder: Vec<EncoderLayer>,
+    enc_norm: Option<Norm>,
+    decoder: Vec<DecoderLayer>,
+    dec_norm: Option<Norm>,
+    /// [d, vocab]
+    generator: Lin,
+}
+
+/// Per-batch decoding state.
+pub struct TransformerState {
+    width: usize,
+    /// Source length of each live item.
+    src_lens: Vec<usize>,
+    /// Longest source among the items the state was built for (memory is padded to it).
+    src_max: usize,
+    /// Per decoder layer: cross-attention keys and values, [items, heads, src, head_dim].
+    mem_k: Vec<Tensor<4>>,
+    mem_v: Vec<Tensor<4>>,
+    /// [items, 1, 1, src]: 0 on real positions, -inf on padding.
+    src_bias: Tensor<4>,
+    /// Per decoder layer: self-attention keys and values, [rows, heads, steps, head_dim].
+    self_k: Vec<Option<Tensor<4>>>,
+    self_v: Vec<Option<Tensor<4>>>,
+    step: usize,
+}
+
+impl TransformerState {
+    pub fn rows(&self) -> usize {
+        self.src_lens.len() * self.width
+    }
+}
+
+fn tensor_err(name: &str, problem: impl Into<String>) -> Error {
+    Error::Tensor { name: name.to_string(), problem: problem.into() }
+}
+
+struct Loader<'a> {
+    bundle: &'a Bundle,
+    device: Device,
+}
+
+impl Loader<'_> {
+    fn raw(&self, name: &str) -> Result<(&[usize], &[f32])> {
+        let t = self.bundle.tensors.get(name).ok_or_else(|| tensor_err(name, "missing from the bundle"))?;
+        Ok((&t.shape, &t.data))
+    }
+
+    fn t1(&self, name: &str) -> Result<Tensor<1>> {
+        let (shape, data) = self.raw(name)?;
+        if shape.len() != 1 {
+            return Err(tensor_err(name, format!("expected 1 dimension, found shape {shape:?}")));
+        }
+        Ok(Tensor::from_data(TensorData::new(data.to_vec(), [shape[0]]), &self.device))
+    }
+
+    fn t2(&self, name: &str) -> Result<Tensor<2>> {
+        let (shape, data) = self.raw(name)?;
+        if shape.len() != 2 {
+            return Err(tensor_err(name, format!("expected 2 dimensions, found shape {shape:?}")));
+        }
+        Ok(Tensor::from_data(TensorData::new(data.to_vec(), [shape[0], shape[1]]), &self.device))
+    }
+
+    /// Linear layers from PyTorch-layout [out, in] weights, several concatenated on the output
+    /// axis (fused projections), returned as burn-layout [in, sum(out)].
+    fn lin(&self, prefixes: &[String], bias: bool) -> Result<Lin> {
+        let mut ws = Vec::new();
+        let mut bs = Vec::new();
+        for p in prefixes {
+            ws.push(self.t2(&format!("{p}.weight"))?);
+            if bias {
+                bs.push(self.t1(&format!("{p}.bias"))?);
+            }
+        }
+        let w = Tensor::cat(ws, 0).transpose();
+        let b = if bias { Some(Tensor::cat(bs, 0)) } else { None };
+        Ok(Lin { w, b })
+    }
+
+    fn norm(&self, prefix: &str, eps: f64) -> Result<Norm> {
+        Ok(Norm { gamma: self.t1(&format!("{prefix}.weight"))?, beta: self.t1(&format!("{prefix}.bias"))?, eps })
+    }
+}
+
+impl Transformer {
+    pub fn from_bundle(bundle: &Bundle) -> Result<Self> {
+        bundle.validate()?;
+        let spec = bundle.meta.spec.clone();
+        let device = Device::flex();
+        let ld = Loader { bundle, device: device.clone() };
+        let eps = spec.layer_norm_eps;
+        let ab = spec.attention_bias;
+        let fb = spec.ffn_bias;
+        let ffn = |p: String| -> Result<Ffn> {
+            Ok(Ffn {
+                w1: ld.lin(&[format!("{p}.w1")], fb)?,
+                w2: ld.lin(&[format!("{p}.w2")], fb)?,
+                act: spec.activation,
+            })
+        };
+        let proj = |p: &str, parts: &[&str]| -> Vec<String> { parts.iter().map(|x| format!("{p}.{x}")).collect() };
+
+        let mut encoder = Vec::with_capacity(spec.encoder_layers);
+        for i in 0..spec.encoder_layers {
+            let a = names::enc_layer(i, "self_attn");
+            encoder.push(EncoderLayer {
+                qkv: ld.lin(&proj(&a, &["q", "k", "v"]), ab)?,
+                out: ld.lin(&proj(&a, &["o"]), ab)?,
+                norm_attn: ld.norm(&names::enc_layer(i, "norm_attn"), eps)?,
+                ffn: ffn(names::enc_layer(i, "ffn"))?,
+                norm_ffn: ld.norm(&names::enc_layer(i, "norm_ffn"), eps)?,
+            });
+        }
+        let mut decoder = Vec::with_capacity(spec.decoder_layers);
+        for i in 0..spec.decoder_layers {
+            let s = names::dec_layer(i, "self_attn");
+            let c = names::dec_layer(i, "cross_attn");
+            decoder.push(DecoderLayer {
+                self_qkv: ld.lin(&proj(&s, &["q", "k", "v"]), ab)?,
+                self_out: ld.lin(&proj(&s, &["o"]), ab)?,
+                norm_self: ld.norm(&names::dec_layer(i, "norm_self"), eps)?,
+                cross_q: ld.lin(&proj(&c, &["q"]), ab)?,
+                cross_kv: ld.lin(&proj(&c, &["k", "v"]), ab)?,
+                cross_out: ld.lin(&proj(&c, &["o"]), ab)?,
+                norm_cross: ld.norm(&names::dec_layer(i, "norm_cross"), eps)?,
+                ffn: ffn(names::dec_layer(i, "ffn"))?,
+                norm_ffn: ld.norm(&names::dec_layer(i, "norm_ffn"), eps)?,
+            });
+        }
+        let pre = spec.norm == NormPosition::Pre;
+        let src_emb = ld.t2(names::SRC_EMB)?;
+        let tgt_emb = if spec.shared_embeddings { src_emb.clone() } else { ld.t2(names::TGT_EMB)? };
+        let gen_w = if spec.tied_generator { tgt_emb.clone() } else { ld.t2(names::GENERATOR_WEIGHT)? };
+        let gen_b = if spec.generator_bias { Some(ld.t1(names::GENERATOR_BIAS)?) } else { None };
+        Ok(Transformer {
+            enc_pos: ld.t2(names::ENC_POS)?,
+            dec_pos: ld.t2(names::DEC_POS)?,
+            enc_norm: if pre { Some(ld.norm(names::ENC_NORM, eps)?) } else { None },
+            dec_norm: if pre { Some(ld.norm(names::DEC_NORM, eps)?) } else { None },
+            generator: Lin { w: gen_w.transpose(), b: gen_b },
+            src_emb,
+            tgt_emb,
+            encoder,
+            decoder,
+            spec,
+            device,
+        })
+    }
+
+    pub fn spec(&self) -> &ModelSpec {
+        &self.spec
+    }
+
+    fn pre(&self) -> bool {
+        self.spec.norm == NormPosition::Pre
+    }
+
+    /// Splits [b, s, d] into heads: [b, heads, s, head_dim].
+    fn split_heads(&self, x: Tensor<3>) -> Tensor<4> {
+        let [b, s, _] = x.dims();
+        x.reshape([b, s, self.spec.heads, self.spec.head_dim()]).swap_dims(1, 2)
+    }
+
+    /// Joins heads: [b, heads, s, head_dim] -> [b, s, d].
+    fn join_heads(&self, x: Tensor<4>) -> Tensor<3> {
+        let [b, _, s, _] = x.dims();
+        x.swap_dims(1, 2).reshape([b, s, self.spec.d_model])
+    }
+
+    fn scale(&self) -> f32 {
+        1.0 / (self.spec.head_dim() as f32).sqrt()
+    }
+
+    /// softmax(q kᵀ / √d + bias) — returns the probabilities; callers multiply by v.
+    fn attention_probs(&self, q: Tensor<4>, k: Tensor<4>, bias: Option<Tensor<4>>) -> Tensor<4> {
+        let scores = q.mul_scalar(self.scale()).matmul(k.swap_dims(2, 3));
+        let scores = match bias {
+            Some(b) => scores + b,
+            None => scores,
+        };
+        softmax(scores, 3)
+    }
+
+    /// Applies a sublayer with the spec's residual/normalization arrangement.
+    fn residual<const D: usize>(&self, x: Tensor<D>, norm: &Norm, f: impl FnOnce(Tensor<D>) -> Tensor<D>) -> Tensor<D> {
+        if self.pre() {
+            x.clone() + f(norm.forward(x))
+        } else {
+            norm.forward(x.clone() + f(x))
+        }
+    }
+
+    fn embed_ids(&self, ids: &[Vec<u32>], width: usize) -> Tensor<2, Int> {
+        let data: Vec<i64> = ids.iter().flat_map(|r| r.iter().map(|&t| t as i64)).collect();
+        Tensor::from_data(TensorData::new(data, [ids.len(), width]), &self.device)
+    }
+
+    fn check_ids(&self, ids: &[u32], vocab: usize, what: &str) -> Result<()> {
+        match ids.iter().find(|&&t| t as usize >= vocab) {
+            Some(t) => Err(Error::Model(format!("{what} token id {t} is outside the vocabulary ({vocab})"))),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Seq2SeqModel for Transformer {
+    type State = TransformerState;
+
+    fn tgt_vocab_size(&self) -> usize {
+        self.spec.tgt_vocab_size
+    }
+
+    fn max_positions(&self) -> usize {
+        self.spec.max_positions
+    }
+
+    fn encode(&self, sources: &[Vec<u32>], width: usize) -> Result<TransformerState> {
+        if sources.is_empty() || width == 0 {
+            return Err(Error::Model("encode needs at least one source and a positive width".into()));
+        }
+        let src_lens: Vec<usize> = sources.iter().map(Vec::len).collect();
+        let s = *src_lens.iter().max().unwrap_or(&0);
+        if s == 0 || src_lens.contains(&0) {
+            return Err(Error::Model("empty source sequence".into()));
+        }
+        if s > self.spec.max_positions {
+            return Err(Error::Model(format!(
+                "source of {s} tokens exceeds the model's {} positions",
+                self.spec.max_positions
+            )));
+        }
+        for src in sources {
+            self.check_ids(src, self.spec.src_vocab_size, "source")?;
+        }
+        let b = sources.len();
+        let d = self.spec.d_model;
+        let pad = self.spec.special.src_pad;
+        let padded: Vec<Vec<u32>> =
+            sources.iter().map(|v| v.iter().copied().chain(std::iter::repeat(pad)).take(s).collect()).collect();
+        let ids = self.embed_ids(&padded, s);
+        let pos = self.enc_pos.clone().slice([0..s]).unsqueeze::<3>();
+        let mut x = embedding(self.src_emb.clone(), ids).mul_scalar(self.spec.embedding_scale) + pos;
+
+        let bias_data: Vec<f32> = src_lens
+            .iter()
+            .flat_map(|&l| (0..s).map(move |j| if j < l { 0.0 } else { f32::NEG_INFINITY }))
+            .collect();
+        let src_bias: Tensor<4> = Tensor::from_data(TensorData::new(bias_data, [b, 1, 1, s]), &self.device);
+
+        for layer in &self.encoder {
+            x = self.residual(x, &layer.norm_attn, |h| {
+                let qkv = layer.qkv.forward(h);
+                let q = self.split_heads(qkv.clone().narrow(2, 0, d));
+                let k = self.split_heads(qkv.clone().narrow(2, d, d));
+                let v = self.split_heads(qkv.narrow(2, 2 * d, d));
+                let p = self.attention_probs(q, k, Some(src_bias.clone()));
+                layer.out.forward(self.join_heads(p.matmul(v)))
+            });
+            x = self.residual(x, &layer.norm_ffn, |h| layer.ffn.forward(h));
+        }
+        if let Some(n) = &self.enc_norm {
+            x = n.forward(x);
+        }
+
+        let mut mem_k = Vec::with_capacity(self.decoder.len());
+        let mut mem_v = Vec::with_capacity(self.decoder.len());
+        for layer in &self.decoder {
+            let kv = layer.cross_kv.forward(x.clone());
+            mem_k.push(self.split_heads(kv.clone().narrow(2, 0, d)));
+            mem_v.push(self.split_heads(kv.narrow(2, d, d)));
+        }
+        let n_layers = self.decoder.len();
+        Ok(TransformerState {
+            width,
+            src_lens,
+            src_max: s,
+            mem_k,
+            mem_v,
+            src_bias,
+            self_k: vec![None; n_layers],
+            self_v: vec![None; n_layers],
+            step: 0,
+        })
+    }
+
+    fn step(&self, st: &mut TransformerState, tokens: &[u32], attention: Option<AttentionKind>) -> Result<StepOutput> {
+        let rows = st.rows();
+        if tokens.len() != rows {
+            return Err(Error::Model(format!("step got {} tokens for {rows} rows", tokens.len())));
+        }
+        if st.step >= self.spec.max_positions {
+            return Err(Error::Model(format!(
+                "decoding step {} exceeds the model's {} positions",
+                st.step, self.spec.max_positions
+            )));
+        }
+        self.check_ids(tokens, self.spec.tgt_vocab_size, "target")?;
+        let d = self.spec.d_model;
+        let (h, hd) = (self.spec.heads, self.spec.head_dim());
+        let items = st.src_lens.len();
+        let width = st.width;
+
+        let ids: Tensor<1, Int> =
+            Tensor::from_data(TensorData::new(tokens.iter().map(|&t| t as i64).collect::<Vec<_>>(), [rows]), &self.device);
+        let pos = self.dec_pos.clone().slice([st.step..st.step + 1]);
+        // [rows, 1, d]: a sequence of one token per row.
+        let mut x = (self.tgt_emb.clone().select(0, ids).mul_scalar(self.spec.embedding_scale) + pos).unsqueeze_dim::<3>(1);
+
+        let last = self.decoder.len() - 1;
+        let mut attn_out: Option<Tensor<3>> = None;
+        for (li, layer) in self.decoder.iter().enumerate() {
+            let cache_k = st.self_k[li].take();
+            let cache_v = st.self_v[li].take();
+            let mut new_k = None;
+            let mut new_v = None;
+            x = self.residual(x, &layer.norm_self, |hx| {
+                let qkv = layer.self_qkv.forward(hx);
+                let q = self.split_heads(qkv.clone().narrow(2, 0, d));
+                let k = self.split_heads(qkv.clone().narrow(2, d, d));
+                let v = self.split_heads(qkv.narrow(2, 2 * d, d));
+                let k = match cache_k {
+                    Some(c) => Tensor::cat(vec![c, k], 2),
+                    None => k,
+                };
+                let v = match cache_v {
+                    Some(c) => Tensor::cat(vec![c, v], 2),
+                    None => v,
+                };
+                let p = self.attention_probs(q, k.clone(), None);
+                let ctx = p.matmul(v.clone());
+                new_k = Some(k);
+                new_v = Some(v);
+                layer.self_out.forward(self.join_heads(ctx))
+            });
+            st.self_k[li] = new_k;
+            st.self_v[li] = new_v;
+
+            let want = if li == last { attention } else { None };
+            let mut probs = None;
+            x = self.residual(x, &layer.norm_cross, |hx| {
+                // All beams of an item share its memory: group rows by item so one batched
+                // matmul per item covers its `width` queries.
+                let q = layer.cross_q.forward(hx).reshape([items, width, h, hd]).swap_dims(1, 2);
+                let p = self.attention_probs(q, st.mem_k[li].clone(), Some(st.src_bias.clone()));
+                let ctx = p.clone().matmul(st.mem_v[li].clone()); // [items, h, width, hd]
+                if let Some(kind) = want {
+                    probs = Some(match kind {
+                        AttentionKind::FirstHead => p.narrow(1, 0, 1).squeeze_dim::<3>(1),
+                        AttentionKind::MeanOfHeads => p.mean_dim(1).squeeze_dim::<3>(1),
+                    });
+                }
+                let ctx = ctx.swap_dims(1, 2).reshape([rows, 1, d]);
+                layer.cross_out.forward(ctx)
+            });
+            if probs.is_some() {
+                attn_out = probs;
+            }
+            x = self.residual(x, &layer.norm_ffn, |hx| layer.ffn.forward(hx));
+        }
+        if let Some(n) = &self.dec_norm {
+            x = n.forward(x);
+        }
+        let logits = self.generator.forward(x.reshape([rows, d]));
+        let log_probs = log_softmax(logits, 1)
+            .into_data()
+            .into_vec::<f32>()
+            .map_err(|e| Error::Model(format!("reading log-probabilities: {e:?}")))?;
+        let attention = match attn_out {
+            Some(a) => Some(
+                a.reshape([rows, st.src_max])
+                    .into_data()
+                    .into_vec::<f32>()
+                    .map_err(|e| Error::Model(format!("reading attention: {e:?}")))?,
+            ),
+            None => None,
+        };
+        st.step += 1;
+        Ok(StepOutput { log_probs, attention, src_len: st.src_max })
+    }
+
+    fn reorder(&self, st: &mut TransformerState, rows: &[usize]) -> Result<()> {
+        let width = st.width;
+        let old_rows = st.rows();
+        if rows.len() % width != 0 || rows.iter().any(|&r| r >= old_rows) {
+            return Err(Error::Model(format!("invalid reorder of {old_rows} rows by {rows:?}")));
+        }
+        let new_items: Vec<usize> = rows.chunks(width).map(|c| c[0] / width).collect();
+        if rows.chunks(width).zip(&new_items).any(|(c, &it)| c.iter().any(|&r| r / width != it)) {
+            return Err(Error::Model("reorder mixes hypotheses of different inputs".into()));
+        }
+        let to_idx = |v: &[usize]| -> Tensor<1, Int> {
+            Tensor::from_data(TensorData::new(v.iter().map(|&x| x as i64).collect::<Vec<_>>(), [v.len()]), &self.device)
+        };
+        let identity_rows = rows.len() == old_rows && rows.iter().enumerate().all(|(i, &r)| i == r);
+        if !identity_rows {
+            let idx = to_idx(rows);
+            for c in st.self_k.iter_mut().chain(st.self_v.iter_mut()) {
+                if let Some(t) = c.take() {
+                    *c = Some(t.select(0, idx.clone()));
+                }
+            }
+        }
+        let items = st.src_lens.len();
+        let identity_items = new_items.len() == items && new_items.iter().enumerate().all(|(i, &r)| i == r);
+        if !identity_items {
+            let idx = to_idx(&new_items);
+            for t in st.mem_k.iter_mut().chain(st.mem_v.iter_mut()) {
+                *t = t.clone().select(0, idx.clone());
+            }
+            st.src_bias = st.src_bias.clone().select(0, idx);
+            st.src_lens = new_items.iter().map(|&i| st.src_lens[i]).collect();
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,106 @@
+//! Tokenization with the `tokenizers` crate: a word-level vocabulary plus a pre-tokenizer
+//! chosen by [`TokenizerKind`]. Input that already contains whitespace is taken as
+//! pre-tokenized (the seed's format: SMILES never contain spaces, so nothing is lost).
+
+use std::collections::HashMap;
+
+use tokenizers::models::wordlevel::WordLevel;
+use tokenizers::pre_tokenizers::split::{Split, SplitPattern};
+use tokenizers::pre_tokenizers::whitespace::WhitespaceSplit;
+use tokenizers::{PreTokenizerWrapper, SplitDelimiterBehavior, Tokenizer};
+
+use crate::bundle::TokenizerKind;
+use crate::error::{Error, Result};
+
+/// Schwaller et al.'s SMILES tokenization regex (Molecular Transformer).
+pub const SMILES_REGEX: &str =
+    r"(\[[^\]]+]|Br?|Cl?|N|O|S|P|F|I|b|c|n|o|s|p|\(|\)|\.|=|#|-|\+|\\|\/|:|~|@|\?|>|\*|\$|\%[0-9]{2}|[0-9])";
+
+pub struct SideTokenizer {
+    inner: Tokenizer,
+    kind: TokenizerKind,
+    id_to_token: Vec<String>,
+}
+
+impl SideTokenizer {
+    /// Builds the `tokenizers` JSON for a vocabulary (index = id). Importers call this.
+    pub fn build_json(vocab: &[String], unk: &str, kind: TokenizerKind) -> Result<String> {
+        let map: HashMap<String, u32> = vocab.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect();
+        if map.len() != vocab.len() {
+            return Err(Error::Tokenizer("vocabulary has duplicate tokens".into()));
+        }
+        if !map.contains_key(unk) {
+            return Err(Error::Tokenizer(format!("unknown token '{unk}' is not in the vocabulary")));
+        }
+        let model = WordLevel::builder()
+            .vocab(map.into_iter().collect())
+            .unk_token(unk.to_string())
+            .build()
+            .map_err(|e| Error::Tokenizer(e.to_string()))?;
+        let mut tok = Tokenizer::new(model);
+        let pre: PreTokenizerWrapper = match kind {
+            TokenizerKind::Space => WhitespaceSplit.into(),
+            TokenizerKind::Smiles => split_regex(SMILES_REGEX)?.into(),
+            TokenizerKind::Char => split_regex(r"\S")?.into(),
+        };
+        tok.with_pre_tokenizer(Some(pre));
+        tok.to_string(false).map_err(|e| Error::Tokenizer(e.to_string()))
+    }
+
+    pub fn from_json(json: &str, kind: TokenizerKind) -> Result<Self> {
+        let inner: Tokenizer = json.parse().map_err(|e| Error::Tokenizer(format!("bad tokenizer JSON: {e}")))?;
+        let vocab = inner.get_vocab(false);
+        let mut id_to_token = vec![String::new(); vocab.len()];
+        for (t, id) in vocab {
+            let slot = id_to_token
+                .get_mut(id as usize)
+                .ok_or_else(|| Error::Tokenizer(format!("token id {id} is outside the vocabulary")))?;
+            *slot = t;
+        }
+        Ok(SideTokenizer { inner, kind, id_to_token })
+    }
+
+    pub fn vocab_size(&self) -> usize {
+        self.id_to_token.len()
+    }
+
+    pub fn kind(&self) -> TokenizerKind {
+        self.kind
+    }
+
+    /// Splits text into tokens: on whitespace when the text has any, else with the
+    /// pre-tokenizer (so `CCO` and `C C O` give the same tokens).
+    pub fn tokenize(&self, text: &str) -> Result<Vec<String>> {
+        let text = text.trim();
+        if text.chars().any(char::is_whitespace) || self.kind == TokenizerKind::Space {
+            return Ok(text.split_whitespace().map(str::to_string).collect());
+        }
+        let enc = self.inner.encode(text, false).map_err(|e| Error::Tokenizer(e.to_string()))?;
+        // The pre-tokenizer's pieces, not the vocabulary's tokens: an unknown piece keeps its
+        // text (so replace_unk can copy it) and maps to the unknown id in `ids`.
+        let offsets = enc.get_offsets();
+        Ok(offsets.iter().map(|(s, e)| text[*s..*e].to_string()).collect())
+    }
+
+    pub fn token_to_id(&self, token: &str) -> Option<u32> {
+        self.inner.token_to_id(token)
+    }
+
+    pub fn id_to_token(&self, id: u32) -> Option<&str> {
+        self.id_to_token.get(id as usize).map(String::as_str)
+    }
+
+    /// Joins tokens as the tokenizer kind expects: SMILES and characters concatenate,
+    /// space-tokenized text keeps its spaces.
+    pub fn detokenize(&self, tokens: &[String]) -> String {
+        match self.kind {
+            TokenizerKind::Space => tokens.join(" "),
+            TokenizerKind::Smiles | TokenizerKind::Char => tokens.concat(),
+        }
+    }
+}
+
+fn split_regex(pattern: &str) -> Result<Split> {
+    Split::new(SplitPattern::Regex(pattern.to_string()), SplitDelimiterBehavior::Isolated, false)
+        .map_err(|e| Error::Tokenizer(format!("bad pre-tokenizer pattern: {e}")))
+}
