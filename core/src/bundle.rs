@@ -180,8 +180,13 @@ impl Bundle {
 
     /// Reads a bundle from its bytes, checking version, payload hash, spec and tensor shapes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Bundle> {
-        let (_, header) = SafeTensors::read_metadata(bytes)
-            .map_err(|e| Error::InvalidBundle(format!("not a Retort bundle (safetensors header: {e})")))?;
+        let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| {
+            if header_is_json(bytes) {
+                Error::InvalidBundle(format!("file is truncated or corrupt ({} bytes): {e}", bytes.len()))
+            } else {
+                Error::InvalidBundle(format!("not a Retort bundle (safetensors header: {e})"))
+            }
+        })?;
         let metadata = header
             .metadata()
             .as_ref()
@@ -231,6 +236,18 @@ impl Bundle {
     pub fn parameter_count(&self) -> usize {
         self.tensors.values().map(|t| t.data.len()).sum()
     }
+}
+
+/// Whether the file starts like a safetensors file (length-prefixed JSON header), so a
+/// failure past that point means damage rather than a foreign file.
+fn header_is_json(bytes: &[u8]) -> bool {
+    let Some(len) = bytes.get(..8).map(|b| u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])) else {
+        return false;
+    };
+    usize::try_from(len)
+        .ok()
+        .and_then(|n| bytes.get(8..8usize.checked_add(n)?))
+        .is_some_and(|h| serde_json::from_slice::<serde_json::Value>(h).is_ok())
 }
 
 fn decode(name: &str, dtype: Dtype, bytes: &[u8]) -> Result<Vec<f32>> {

@@ -8,6 +8,7 @@ pub mod model;
 pub mod options;
 pub mod search;
 pub mod spec;
+pub mod testing;
 pub mod tokenize;
 
 pub use bundle::{Bundle, BundleMeta, Provenance, StorageType, TensorData, TokenizerKind};

@@ -447,13 +447,13 @@ impl Seq2SeqModel for Transformer {
         let logits = self.generator.forward(x.reshape([rows, d]));
         let log_probs = log_softmax(logits, 1)
             .into_data()
-            .into_vec::<f32>()
+            .try_into_vec::<f32>()
             .map_err(|e| Error::Model(format!("reading log-probabilities: {e:?}")))?;
         let attention = match attn_out {
             Some(a) => Some(
                 a.reshape([rows, st.src_max])
                     .into_data()
-                    .into_vec::<f32>()
+                    .try_into_vec::<f32>()
                     .map_err(|e| Error::Model(format!("reading attention: {e:?}")))?,
             ),
             None => None,
