@@ -1,0 +1,35 @@
+//! Retort importers: turn models from other toolkits into Retort bundles.
+
+pub mod ctranslate2;
+pub mod error;
+pub mod opennmt;
+pub mod pickle;
+pub mod torch;
+
+pub use error::ImportError;
+pub use opennmt::import_opennmt_checkpoint;
+
+/// Imports whatever `path` holds: a CTranslate2 model directory (one with `model.bin`) or an
+/// OpenNMT-py checkpoint file (pre-tokenizer default: SMILES). Hosts call this one function.
+pub fn import_path(
+    path: &std::path::Path,
+    tokenizer: Option<retort_core::TokenizerKind>,
+) -> Result<retort_core::Bundle, ImportError> {
+    let meta = std::fs::metadata(path).map_err(|source| ImportError::Io { path: path.to_path_buf(), source })?;
+    if meta.is_dir() {
+        if path.join("model.bin").is_file() {
+            return ctranslate2::import_ctranslate2_dir(path, tokenizer);
+        }
+        return Err(ImportError::Unsupported(format!(
+            "{} is a directory without model.bin: expected a CTranslate2 model directory or an OpenNMT-py checkpoint file",
+            path.display()
+        )));
+    }
+    if meta.is_file() {
+        return opennmt::import_opennmt_checkpoint(path, tokenizer.unwrap_or(retort_core::TokenizerKind::Smiles));
+    }
+    Err(ImportError::Unsupported(format!(
+        "{} is neither a file nor a directory: expected a CTranslate2 model directory or an OpenNMT-py checkpoint file",
+        path.display()
+    )))
+}
