@@ -227,8 +227,9 @@ pub mod names {
     }
 }
 
-/// The sinusoidal table OpenNMT-py and CTranslate2 use: sin on even, cos on odd columns.
-/// Importers prefer the table stored in a checkpoint; this is for sources that do not store one.
+/// OpenNMT-py's sinusoidal table: sin on even, cos on odd columns, row p for position p.
+/// Importers prefer the table stored in a checkpoint; this is for sources that do not store
+/// one. (CTranslate2 generates a different layout; its importer builds that one itself.)
 pub fn sinusoidal_table(max_positions: usize, d_model: usize) -> Vec<f32> {
     let mut t = vec![0f32; max_positions * d_model];
     for pos in 0..max_positions {

@@ -191,8 +191,7 @@ impl<'a> Cursor<'a> {
         }
         let bytes = self.take(len, what)?;
         let body = bytes.get(..len - 1).unwrap_or_default();
-        String::from_utf8(body.to_vec())
-            .map_err(|_| format_err(format!("model.bin: {} is not valid UTF-8", what())))
+        String::from_utf8(body.to_vec()).map_err(|_| format_err(format!("model.bin: {} is not valid UTF-8", what())))
     }
 }
 
@@ -440,10 +439,7 @@ impl<'a> Vars<'a> {
     fn scalar(&mut self, name: &str) -> Result<Option<f64>> {
         let Some(var) = self.get(name) else { return Ok(None) };
         if var.numel() != 1 {
-            return Err(format_err(format!(
-                "attribute '{name}' should be a scalar but has shape {:?}",
-                var.shape
-            )));
+            return Err(format_err(format!("attribute '{name}' should be a scalar but has shape {:?}", var.shape)));
         }
         let b = var.data;
         let arr = |n: usize| -> [u8; 4] {
@@ -601,10 +597,7 @@ fn parse_text_vocabulary(text: &str) -> Vec<String> {
         lines.pop();
     }
     let strip_cr = !lines.is_empty() && lines.iter().all(|l| l.ends_with('\r'));
-    lines
-        .into_iter()
-        .map(|l| if strip_cr { l.strip_suffix('\r').unwrap_or(l) } else { l }.to_string())
-        .collect()
+    lines.into_iter().map(|l| if strip_cr { l.strip_suffix('\r').unwrap_or(l) } else { l }.to_string()).collect()
 }
 
 struct Vocabularies {
@@ -626,9 +619,7 @@ fn load_vocabularies(dir: &Path) -> Result<Vocabularies> {
     let (src, sf) = match load_vocabulary(dir, "source_vocabulary")? {
         Some(v) => v,
         None if load_vocabulary(dir, "source_1_vocabulary")?.is_some() => {
-            return Err(unsupported(
-                "multiple source vocabularies (source_1_vocabulary, ...: source features)",
-            ))
+            return Err(unsupported("multiple source vocabularies (source_1_vocabulary, ...: source features)"))
         }
         None => {
             return Err(format_err(format!(
@@ -674,11 +665,7 @@ fn token_id(tokens: &[String], token: &str, side: &str, role: &str) -> Result<u3
 /// The padding id: CTranslate2 masks padding by length, so any id works as long as real
 /// input never uses it; take the usual padding tokens when the vocabulary has one.
 fn pad_id(tokens: &[String], fallback: u32) -> u32 {
-    ["<blank>", "<pad>"]
-        .iter()
-        .find_map(|p| tokens.iter().position(|t| t == p))
-        .map(|i| i as u32)
-        .unwrap_or(fallback)
+    ["<blank>", "<pad>"].iter().find_map(|p| tokens.iter().position(|t| t == p)).map(|i| i as u32).unwrap_or(fallback)
 }
 
 struct TokenConfig {
@@ -710,8 +697,7 @@ fn config_bool(config: &serde_json::Value, key: &str) -> Result<bool> {
 fn token_config(vars: &mut Vars, binary_version: u32, config: &serde_json::Value) -> Result<TokenConfig> {
     if binary_version >= 6 {
         let req = |key: &str, default: &str| -> Result<String> {
-            config_string(config, key, default)?
-                .ok_or_else(|| format_err(format!("config.json: '{key}' is null")))
+            config_string(config, key, default)?.ok_or_else(|| format_err(format!("config.json: '{key}' is null")))
         };
         let unk = req("unk_token", "<unk>")?;
         let bos = req("bos_token", "<s>")?;
@@ -735,9 +721,8 @@ fn token_config(vars: &mut Vars, binary_version: u32, config: &serde_json::Value
     let unk = vars.string_attr("unk_token")?.unwrap_or_else(|| "<unk>".into());
     let bos = vars.string_attr("bos_token")?.unwrap_or_else(|| "<s>".into());
     let eos = vars.string_attr("eos_token")?.unwrap_or_else(|| "</s>".into());
-    let mut flag = |name: &str, default: bool| -> Result<bool> {
-        Ok(vars.scalar(name)?.map(|v| v != 0.0).unwrap_or(default))
-    };
+    let mut flag =
+        |name: &str, default: bool| -> Result<bool> { Ok(vars.scalar(name)?.map(|v| v != 0.0).unwrap_or(default)) };
     let add_source_bos = flag("with_source_bos", false)?;
     let add_source_eos = flag("with_source_eos", false)?;
     if flag("user_decoder_start_tokens", false)? {
@@ -902,9 +887,9 @@ fn read_linear(vars: &mut Vars, scope: &str, out: usize, inp: usize) -> Result<L
 
 fn read_norm(vars: &mut Vars, scope: &str, d: usize) -> Result<(Vec<f32>, Vec<f32>)> {
     let gamma = vars.require_shaped(&format!("{scope}/gamma"), &[d])?;
-    let beta = vars.optional_shaped(&format!("{scope}/beta"), &[d])?.ok_or_else(|| {
-        unsupported(format!("RMS normalization (layer norm '{scope}' has a gamma but no beta)"))
-    })?;
+    let beta = vars
+        .optional_shaped(&format!("{scope}/beta"), &[d])?
+        .ok_or_else(|| unsupported(format!("RMS normalization (layer norm '{scope}' has a gamma but no beta)")))?;
     Ok((gamma.data, beta.data))
 }
 
@@ -960,18 +945,15 @@ fn split_fused(lin: &Linear, parts: usize, d: usize) -> Result<Vec<(Vec<f32>, Op
 fn is_sinusoidal(table: &[f32], rows: usize, d: usize) -> bool {
     let n = rows.min(256);
     let head = table.get(..n * d).unwrap_or_default();
-    let close = |other: &[f32]| {
-        other.len() >= n * d && head.iter().zip(other).all(|(a, b)| (a - b).abs() < 1e-4)
-    };
+    let close = |other: &[f32]| other.len() >= n * d && head.iter().zip(other).all(|(a, b)| (a - b).abs() < 1e-4);
     if close(&sinusoidal_table(n, d)) || close(&ctranslate2_sinusoidal_table(n, d)) {
         return true;
     }
     let half = d / 2;
     let concat: Vec<f32> = (0..n)
         .flat_map(|p| {
-            let angles: Vec<f64> = (0..half)
-                .map(|j| p as f64 * (-(10000f64.ln()) * (2 * j) as f64 / d as f64).exp())
-                .collect();
+            let angles: Vec<f64> =
+                (0..half).map(|j| p as f64 * (-(10000f64.ln()) * (2 * j) as f64 / d as f64).exp()).collect();
             let s: Vec<f32> = angles.iter().map(|a| a.sin() as f32).collect();
             let c: Vec<f32> = angles.iter().map(|a| a.cos() as f32).collect();
             s.into_iter().chain(c)
@@ -996,11 +978,9 @@ pub fn import_ctranslate2_dir(dir: &Path, tokenizer: Option<TokenizerKind>) -> R
     let default_heads = match spec_name.as_str() {
         "" | "TransformerBase" | "TransformerSpec" => 8,
         "TransformerBig" => 16,
-        other => {
-            return Err(unsupported(format!(
-                "CTranslate2 model type '{other}': only Transformer encoder-decoder models (TransformerSpec) are supported"
-            )))
-        }
+        other => return Err(unsupported(format!(
+            "CTranslate2 model type '{other}': only Transformer encoder-decoder models (TransformerSpec) are supported"
+        ))),
     };
     if spec_revision > MAX_SPEC_REVISION {
         return Err(unsupported(format!(
@@ -1033,19 +1013,25 @@ pub fn import_ctranslate2_dir(dir: &Path, tokenizer: Option<TokenizerKind>) -> R
     let mut notes: Vec<String> = Vec::new();
 
     // --- embeddings and sizes ------------------------------------------------------------
-    let src_emb_name = ["encoder/embeddings/weight", "encoder/embeddings_0/weight"]
-        .into_iter()
-        .find(|n| vars.has(n))
-        .ok_or_else(|| format_err("model.bin has no variable 'encoder/embeddings/weight' (not a Transformer encoder-decoder?)"))?;
+    let src_emb_name =
+        ["encoder/embeddings/weight", "encoder/embeddings_0/weight"].into_iter().find(|n| vars.has(n)).ok_or_else(
+            || format_err("model.bin has no variable 'encoder/embeddings/weight' (not a Transformer encoder-decoder?)"),
+        )?;
     let tgt_emb_name = "decoder/embeddings/weight";
     let src_emb = vars.require(src_emb_name)?;
     let [src_rows, d_model] = src_emb.shape[..] else {
-        return Err(format_err(format!("variable '{src_emb_name}' has shape {:?}, expected [vocab, depth]", src_emb.shape)));
+        return Err(format_err(format!(
+            "variable '{src_emb_name}' has shape {:?}, expected [vocab, depth]",
+            src_emb.shape
+        )));
     };
     let shared_embeddings = vars.same_variable(src_emb_name, tgt_emb_name);
     let tgt_emb = vars.require(tgt_emb_name)?;
     let [tgt_rows, tgt_d] = tgt_emb.shape[..] else {
-        return Err(format_err(format!("variable '{tgt_emb_name}' has shape {:?}, expected [vocab, depth]", tgt_emb.shape)));
+        return Err(format_err(format!(
+            "variable '{tgt_emb_name}' has shape {:?}, expected [vocab, depth]",
+            tgt_emb.shape
+        )));
     };
     if tgt_d != d_model {
         return Err(format_err(format!(
@@ -1060,7 +1046,10 @@ pub fn import_ctranslate2_dir(dir: &Path, tokenizer: Option<TokenizerKind>) -> R
     let enc = side_attrs(&mut vars, "encoder", src_emb_name, d_model, default_heads)?;
     let dec = side_attrs(&mut vars, "decoder", tgt_emb_name, d_model, default_heads)?;
     if enc.heads != dec.heads {
-        return Err(unsupported(format!("different head counts in encoder ({}) and decoder ({})", enc.heads, dec.heads)));
+        return Err(unsupported(format!(
+            "different head counts in encoder ({}) and decoder ({})",
+            enc.heads, dec.heads
+        )));
     }
     if enc.pre_norm != dec.pre_norm {
         return Err(unsupported("pre-norm encoder with post-norm decoder (or the reverse)"));
@@ -1151,7 +1140,13 @@ pub fn import_ctranslate2_dir(dir: &Path, tokenizer: Option<TokenizerKind>) -> R
         }
         Ok(())
     };
-    let mut read_ffn = |vars: &mut Vars, out: &mut Out, ffn: &mut LinearSet, scope: &str, canon: String, norm_canon: String| -> Result<()> {
+    let mut read_ffn = |vars: &mut Vars,
+                        out: &mut Out,
+                        ffn: &mut LinearSet,
+                        scope: &str,
+                        canon: String,
+                        norm_canon: String|
+     -> Result<()> {
         let w0 = vars.require(&format!("{scope}/linear_0/weight"))?;
         let ff = w0.shape.first().copied().unwrap_or(0);
         match ff_size {
@@ -1188,7 +1183,14 @@ pub fn import_ctranslate2_dir(dir: &Path, tokenizer: Option<TokenizerKind>) -> R
         let (g, b) = read_norm(&mut vars, &format!("{sa}/layer_norm"), d)?;
         out.put(format!("{}.weight", names::enc_layer(i, "norm_attn")), vec![d], g)?;
         out.put(format!("{}.bias", names::enc_layer(i, "norm_attn")), vec![d], b)?;
-        read_ffn(&mut vars, &mut out, &mut ffn, &format!("{p}/ffn"), names::enc_layer(i, "ffn"), names::enc_layer(i, "norm_ffn"))?;
+        read_ffn(
+            &mut vars,
+            &mut out,
+            &mut ffn,
+            &format!("{p}/ffn"),
+            names::enc_layer(i, "ffn"),
+            names::enc_layer(i, "norm_ffn"),
+        )?;
     }
     for i in 0..dec_layers {
         let p = format!("decoder/layer_{i}");
@@ -1223,7 +1225,14 @@ pub fn import_ctranslate2_dir(dir: &Path, tokenizer: Option<TokenizerKind>) -> R
         out.put(format!("{}.weight", names::dec_layer(i, "norm_cross")), vec![d], g)?;
         out.put(format!("{}.bias", names::dec_layer(i, "norm_cross")), vec![d], b)?;
 
-        read_ffn(&mut vars, &mut out, &mut ffn, &format!("{p}/ffn"), names::dec_layer(i, "ffn"), names::dec_layer(i, "norm_ffn"))?;
+        read_ffn(
+            &mut vars,
+            &mut out,
+            &mut ffn,
+            &format!("{p}/ffn"),
+            names::dec_layer(i, "ffn"),
+            names::dec_layer(i, "norm_ffn"),
+        )?;
         require_flag_default(&mut vars, &format!("{p}/layer_scalar"), 1.0, "layer scalars")?;
     }
     let ff = ff_size.unwrap_or(0);
@@ -1307,13 +1316,12 @@ pub fn import_ctranslate2_dir(dir: &Path, tokenizer: Option<TokenizerKind>) -> R
     });
     let enc_table = tables.next().unwrap_or_default();
     let dec_table = tables.next().unwrap_or_default();
-    let position = if generated
-        || (is_sinusoidal(&enc_table, max_positions, d) && is_sinusoidal(&dec_table, max_positions, d))
-    {
-        PositionKind::Sinusoidal
-    } else {
-        PositionKind::Learned
-    };
+    let position =
+        if generated || (is_sinusoidal(&enc_table, max_positions, d) && is_sinusoidal(&dec_table, max_positions, d)) {
+            PositionKind::Sinusoidal
+        } else {
+            PositionKind::Learned
+        };
     if generated {
         notes.push(format!(
             "position table generated as CTranslate2 does ([sin | cos] halves, position p at time p+1), {GENERATED_POSITIONS} rows"
@@ -1479,10 +1487,16 @@ mod tests {
     fn v1_names_are_mapped_like_ctranslate2() {
         let cases = [
             ("transformer/encoder/w_embs:0", "encoder/embeddings/weight"),
-            ("transformer/encoder/layer_0/multi_head/conv1d/kernel:0", "encoder/layer_0/self_attention/linear_0/weight"),
+            (
+                "transformer/encoder/layer_0/multi_head/conv1d/kernel:0",
+                "encoder/layer_0/self_attention/linear_0/weight",
+            ),
             ("transformer/encoder/layer_0/multi_head/conv1d_1/bias:0", "encoder/layer_0/self_attention/linear_1/bias"),
             ("transformer/encoder/layer_0/ffn/LayerNorm/gamma:0", "encoder/layer_0/ffn/layer_norm/gamma"),
-            ("transformer/decoder/layer_0/masked_multi_head/conv1d/kernel:0", "decoder/layer_0/self_attention/linear_0/weight"),
+            (
+                "transformer/decoder/layer_0/masked_multi_head/conv1d/kernel:0",
+                "decoder/layer_0/self_attention/linear_0/weight",
+            ),
             ("transformer/decoder/layer_0/multi_head/conv1d_2/kernel:0", "decoder/layer_0/attention/linear_2/weight"),
             ("transformer/decoder/dense/kernel:0", "decoder/projection/weight"),
             ("transformer/decoder/LayerNorm/beta:0", "decoder/layer_norm/beta"),

@@ -66,8 +66,8 @@ pub fn checkpoint_to_bundle(file: &TorchFile, tokenizer: TokenizerKind) -> Resul
         ImportError::Format(format!("not an OpenNMT-py checkpoint: the saved object is a {}", root.type_name()))
     })?;
     let get = |k: &str| top.borrow().get_str(k).cloned();
-    let model = match get("model") {
-        Some(Value::Dict(d)) => d,
+    let model = match &get("model") {
+        Some(Value::Dict(d)) => d.clone(),
         Some(other) => {
             return Err(ImportError::Format(format!("checkpoint 'model' is a {}, expected a state dict", other.type_name())))
         }
@@ -108,8 +108,8 @@ pub fn checkpoint_to_bundle(file: &TorchFile, tokenizer: TokenizerKind) -> Resul
 
     // ---- state dicts
     let mut sd = StateDict::new(file, &model, "model")?;
-    let generator = match get("generator") {
-        Some(Value::Dict(d)) => Some(StateDict::new(file, &d, "generator")?),
+    let generator = match &get("generator") {
+        Some(Value::Dict(d)) => Some(StateDict::new(file, d, "generator")?),
         Some(Value::None) | None => None,
         Some(other) => {
             return Err(ImportError::Format(format!("checkpoint 'generator' is a {}", other.type_name())));

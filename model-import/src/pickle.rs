@@ -161,6 +161,10 @@ enum Key {
 
 impl Key {
     fn of(v: &Value) -> Option<Key> {
+        Key::of_depth(v, 0)
+    }
+
+    fn of_depth(v: &Value, depth: usize) -> Option<Key> {
         Some(match v {
             Value::None => Key::None,
             Value::Bool(b) => Key::Int(*b as i64),
@@ -175,7 +179,10 @@ impl Key {
             }
             Value::Str(s) => Key::Str(s.clone()),
             Value::Bytes(b) => Key::Bytes(b.clone()),
-            Value::Tuple(t) => Key::Tuple(t.iter().map(Key::of).collect::<Option<Vec<_>>>()?),
+            Value::Tuple(t) if depth < MAX_KEY_DEPTH => {
+                Key::Tuple(t.iter().map(|x| Key::of_depth(x, depth + 1)).collect::<Option<Vec<_>>>()?)
+            }
+            Value::Tuple(_) => return None,
             Value::Global(g) => Key::Global(g.clone()),
             Value::Object(o) => Key::Ptr(Rc::as_ptr(o) as *const u8 as usize),
             Value::Storage(s) => Key::Ptr(Rc::as_ptr(s) as *const u8 as usize),
@@ -394,6 +401,59 @@ impl Value {
     }
 }
 
+/// Dropping deeply nested values (a crafted pickle can nest lists a million deep) must not
+/// recurse: uniquely owned children are moved to a work list and dropped one by one.
+impl Drop for Value {
+    fn drop(&mut self) {
+        fn take_children(v: &mut Value, out: &mut Vec<Value>) {
+            match v {
+                Value::Tuple(t) => {
+                    if let Some(items) = Rc::get_mut(t) {
+                        out.extend(items.iter_mut().map(|x| std::mem::replace(x, Value::None)));
+                    }
+                }
+                Value::List(l) | Value::Set(l) => {
+                    if Rc::strong_count(l) == 1 {
+                        if let Ok(mut items) = l.try_borrow_mut() {
+                            out.append(&mut items);
+                        }
+                    }
+                }
+                Value::Dict(d) => {
+                    if Rc::strong_count(d) == 1 {
+                        if let Ok(mut d) = d.try_borrow_mut() {
+                            d.index.clear();
+                            for (k, v) in d.entries.drain(..) {
+                                out.push(k);
+                                out.push(v);
+                            }
+                        }
+                    }
+                }
+                Value::Object(o) => {
+                    if Rc::strong_count(o) == 1 {
+                        if let Ok(mut o) = o.try_borrow_mut() {
+                            out.append(&mut o.args);
+                            out.append(&mut o.list_items);
+                            out.extend(o.state.take());
+                            for (k, v) in o.dict_items.drain(..) {
+                                out.push(k);
+                                out.push(v);
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut pending = Vec::new();
+        take_children(self, &mut pending);
+        while let Some(mut v) = pending.pop() {
+            take_children(&mut v, &mut pending);
+        }
+    }
+}
+
 impl fmt::Debug for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.fmt_depth(f, 0)
@@ -418,7 +478,7 @@ impl PersistentLoad for NoPersistentLoad {
 /// Reads one pickle from the start of `data`. Returns the value and the number of bytes the
 /// pickle took (the `STOP` opcode included), so sequential pickles can be read one by one.
 pub fn load(data: &[u8], persistent: &mut dyn PersistentLoad) -> Result<(Value, usize), PickleError> {
-    let mut m = Machine { data, pos: 0, op_pos: 0, stack: Vec::new(), marks: Vec::new(), memo: HashMap::new(), persistent };
+    let mut m = Machine { data, pos: 0, op_pos: 0, stack: Vec::new(), marks: Vec::new(), memo: HashMap::new(), persistent, call_depth: 0 };
     let v = m.run()?;
     Ok((v, m.pos))
 }
@@ -436,7 +496,13 @@ struct Machine<'a, 'p> {
     marks: Vec<Vec<Value>>,
     memo: HashMap<u64, Value>,
     persistent: &'p mut dyn PersistentLoad,
+    call_depth: usize,
 }
+
+const MAX_NESTED_CALLS: usize = 16;
+/// Tuples nested deeper than this are not hashable as dict keys (Python would manage, but no
+/// checkpoint needs it and recursion must stay bounded).
+const MAX_KEY_DEPTH: usize = 64;
 
 type R<T> = Result<T, PickleError>;
 
@@ -948,7 +1014,7 @@ impl<'a, 'p> Machine<'a, 'p> {
     }
 
     fn args_of(&self, args: Value) -> R<Vec<Value>> {
-        match args {
+        match &args {
             Value::Tuple(t) => Ok(t.to_vec()),
             Value::List(l) => Ok(l.borrow().clone()),
             Value::None => Ok(Vec::new()),
@@ -993,9 +1059,9 @@ impl<'a, 'p> Machine<'a, 'p> {
             ("builtins", "tuple") | ("torch", "Size") => {
                 Value::Tuple(Rc::from(arg(0).and_then(|a| iter_items(&a)).unwrap_or_default()))
             }
-            ("builtins", "bytearray") | ("builtins", "bytes") => match arg(0) {
+            ("builtins", "bytearray") | ("builtins", "bytes") => match &arg(0) {
                 None => Value::Bytes(Rc::from(Vec::new())),
-                Some(Value::Bytes(b)) => Value::Bytes(b),
+                Some(b @ Value::Bytes(_)) => b.clone(),
                 Some(Value::Str(s)) => encode_str(&s, arg(1).as_ref().and_then(Value::as_str).unwrap_or("utf-8"))
                     .map(|b| Value::Bytes(Rc::from(b)))
                     .unwrap_or_else(|| opaque(&g, args.clone())),
@@ -1011,7 +1077,7 @@ impl<'a, 'p> Machine<'a, 'p> {
                     None => opaque(&g, args.clone()),
                 },
             },
-            ("_codecs", "encode") => match (arg(0), arg(1)) {
+            ("_codecs", "encode") => match (&arg(0), arg(1)) {
                 (Some(Value::Str(s)), enc) => {
                     let enc = enc.as_ref().and_then(Value::as_str).unwrap_or("utf-8").to_string();
                     match encode_str(&s, &enc) {
@@ -1023,9 +1089,9 @@ impl<'a, 'p> Machine<'a, 'p> {
             },
             ("copyreg", "_reconstructor") => {
                 // _reconstructor(cls, base, state): an instance of cls.
-                match arg(0) {
+                match &arg(0) {
                     Some(Value::Global(cls)) if !new => {
-                        let base_is_container = matches!(arg(1), Some(Value::Global(b)) if b.is("builtins", "dict"));
+                        let base_is_container = matches!(&arg(1), Some(Value::Global(b)) if b.is("builtins", "dict"));
                         if base_is_container || cls.is("collections", "OrderedDict") {
                             let mut d = Dict::new();
                             if let Some(s) = arg(2) {
@@ -1033,14 +1099,14 @@ impl<'a, 'p> Machine<'a, 'p> {
                             }
                             Value::new_dict(d)
                         } else {
-                            Value::Object(Rc::new(RefCell::new(Object::new((*cls).clone(), Vec::new()))))
+                            Value::Object(Rc::new(RefCell::new(Object::new((**cls).clone(), Vec::new()))))
                         }
                     }
                     _ => opaque(&g, args.clone()),
                 }
             }
             ("copyreg", "__newobj__") => match arg(0) {
-                Some(cls) => return self.call(cls, args[1..].to_vec(), true),
+                Some(cls) => return self.nested_call(cls, args[1..].to_vec(), true),
                 None => opaque(&g, args.clone()),
             },
             ("torch._utils", "_rebuild_tensor") | ("torch._utils", "_rebuild_tensor_v2") => {
@@ -1068,7 +1134,7 @@ impl<'a, 'p> Machine<'a, 'p> {
                 match (arg(0), arg(2)) {
                     (Some(func), Some(a)) => {
                         let a = self.args_of(a)?;
-                        return self.call(func, a, false);
+                        return self.nested_call(func, a, false);
                     }
                     _ => return self.err("_rebuild_from_type_v2 with too few arguments"),
                 }
@@ -1076,6 +1142,17 @@ impl<'a, 'p> Machine<'a, 'p> {
             _ => opaque(&g, args),
         };
         Ok(v)
+    }
+
+    /// A call made by an interpreted call: bounded, as crafted input could nest them deeply.
+    fn nested_call(&mut self, callable: Value, args: Vec<Value>, new: bool) -> R<Value> {
+        if self.call_depth >= MAX_NESTED_CALLS {
+            return self.err("calls nested too deeply");
+        }
+        self.call_depth += 1;
+        let r = self.call(callable, args, new);
+        self.call_depth -= 1;
+        r
     }
 
     fn rebuild_tensor(&self, args: &[Value], dtype: Option<DType>) -> R<Value> {

@@ -128,6 +128,13 @@ impl TensorRef {
     }
 }
 
+/// A tensor's elements, as indices into its storage in row-major order.
+enum Walk {
+    /// contiguous: `n` elements from this one
+    Range(usize, usize),
+    List(Vec<usize>),
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TorchFormat {
     Zip,
@@ -235,8 +242,6 @@ impl TorchFile {
     pub fn parse(bytes: Vec<u8>) -> Result<TorchFile, ImportError> {
         if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
             Self::parse_zip(bytes)
-        } else if bytes.first() == Some(&0x80) {
-            Self::parse_legacy(bytes)
         } else if bytes.len() > 262 && &bytes[257..262] == b"ustar" {
             Err(ImportError::Unsupported(
                 "tar-format torch files (torch < 0.4) are not supported; load and re-save the file with a newer torch"
@@ -245,16 +250,16 @@ impl TorchFile {
         } else if bytes.is_empty() {
             Err(ImportError::Format("the file is empty".into()))
         } else {
-            Err(ImportError::Format(
-                "not a PyTorch checkpoint (neither a torch zip archive nor a torch legacy pickle)".into(),
-            ))
+            // Legacy files start with a pickle of any protocol (protocol 2, the default, opens
+            // with 0x80; protocol 1 does not).
+            Self::parse_legacy(bytes)
         }
     }
 
     fn parse_legacy(bytes: Vec<u8>) -> Result<TorchFile, ImportError> {
         let mut pos = 0usize;
         let (magic, n) = pickle::load_plain(&bytes)
-            .map_err(|e| fmt_err("not a PyTorch checkpoint (legacy header unreadable)", e))?;
+            .map_err(|e| fmt_err("not a PyTorch checkpoint (neither a zip archive nor a torch legacy pickle)", e))?;
         pos += n;
         let magic_ok = match &magic {
             Value::BigInt(b) => {
@@ -408,8 +413,9 @@ impl TorchFile {
         Ok(TorchFile { format: TorchFormat::Zip, root, bytes, storages })
     }
 
-    /// The raw little-endian bytes of a tensor's elements in row-major order.
-    fn element_offsets(&self, t: &TensorRef) -> Result<(usize, Vec<usize>), String> {
+    /// Where a tensor's elements are: the byte offset of its storage in the file and the
+    /// element indices (into the storage) in row-major order.
+    fn element_offsets(&self, t: &TensorRef) -> Result<(usize, Walk), String> {
         let span = self
             .storages
             .get(&t.storage.key)
@@ -426,7 +432,7 @@ impl TorchFile {
             .try_fold(1usize, |a, &s| a.checked_mul(s))
             .ok_or_else(|| format!("tensor size {:?} overflows", t.size))?;
         if numel == 0 {
-            return Ok((start, Vec::new()));
+            return Ok((start, Walk::Range(0, 0)));
         }
         // The last element the view touches, relative to its storage.
         let last = t
@@ -452,7 +458,6 @@ impl TorchFile {
         }
         // Row-major walk over the view.
         let rank = t.size.len();
-        let mut offsets = Vec::with_capacity(numel);
         let contiguous = {
             let mut expect = 1usize;
             let mut ok = true;
@@ -466,8 +471,9 @@ impl TorchFile {
             ok
         };
         if contiguous {
-            offsets.extend(base..base + numel);
+            Ok((start, Walk::Range(base, numel)))
         } else {
+            let mut offsets = Vec::with_capacity(numel);
             let mut idx = vec![0usize; rank];
             let mut cur = base;
             for _ in 0..numel {
@@ -482,8 +488,8 @@ impl TorchFile {
                     idx[d] = 0;
                 }
             }
+            Ok((start, Walk::List(offsets)))
         }
-        Ok((start, offsets))
     }
 
     /// A tensor's values as f32 (row-major), converting from f64/f16/bf16. Integer tensors
@@ -497,18 +503,16 @@ impl TorchFile {
         let es = dtype.element_size();
         let b = &self.bytes;
         let at = |e: usize| start + e * es;
-        Ok(match dtype {
-            DType::F32 => offsets.iter().map(|&e| f32::from_le_bytes(b[at(e)..at(e) + 4].try_into().unwrap())).collect(),
-            DType::F64 => {
-                offsets.iter().map(|&e| f64::from_le_bytes(b[at(e)..at(e) + 8].try_into().unwrap()) as f32).collect()
-            }
-            DType::F16 => {
-                offsets.iter().map(|&e| half::f16::from_le_bytes([b[at(e)], b[at(e) + 1]]).to_f32()).collect()
-            }
-            DType::BF16 => {
-                offsets.iter().map(|&e| half::bf16::from_le_bytes([b[at(e)], b[at(e) + 1]]).to_f32()).collect()
-            }
+        let read: fn(&[u8]) -> f32 = match dtype {
+            DType::F32 => |x| f32::from_le_bytes([x[0], x[1], x[2], x[3]]),
+            DType::F64 => |x| f64::from_le_bytes([x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]]) as f32,
+            DType::F16 => |x| half::f16::from_le_bytes([x[0], x[1]]).to_f32(),
+            DType::BF16 => |x| half::bf16::from_le_bytes([x[0], x[1]]).to_f32(),
             _ => unreachable!("checked above"),
+        };
+        Ok(match offsets {
+            Walk::Range(first, n) => b[at(first)..at(first + n)].chunks_exact(es).map(read).collect(),
+            Walk::List(list) => list.iter().map(|&e| read(&b[at(e)..at(e) + es])).collect(),
         })
     }
 
@@ -522,7 +526,11 @@ impl TorchFile {
         let es = dtype.element_size();
         let b = &self.bytes;
         let at = |e: usize| start + e * es;
-        Ok(offsets
+        let list: Vec<usize> = match offsets {
+            Walk::Range(first, n) => (first..first + n).collect(),
+            Walk::List(l) => l,
+        };
+        Ok(list
             .iter()
             .map(|&e| {
                 let p = at(e);

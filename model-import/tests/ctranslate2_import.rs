@@ -133,7 +133,10 @@ fn check_quantized(f: &Bundle, q: &Bundle, what: &str, bound: impl Fn(f32, f32) 
         for (ra, rb) in t.data.chunks(cols).zip(q.tensors[name].data.chunks(cols)) {
             let amax = ra.iter().map(|x| x.abs()).fold(0f32, f32::max);
             let e = ra.iter().zip(rb).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
-            assert!(e <= bound(amax, m) * 1.0001 + 1e-7, "{what}: {name}: row error {e} (row max {amax}, tensor max {m})");
+            assert!(
+                e <= bound(amax, m) * 1.0001 + 1e-7,
+                "{what}: {name}: row error {e} (row max {amax}, tensor max {m})"
+            );
         }
     }
     assert!(worst_rel > 0.0, "{what}: no quantization error at all");
@@ -212,6 +215,33 @@ fn truncated_and_foreign_files_are_refused_with_reasons() {
     let e = err_of(&dir);
     assert!(matches!(e, ImportError::Unsupported(_)) && e.to_string().contains("binary version 7"), "{e}");
 
+    // Unknown data types: a type id (binary version >= 4) and an item size (< 4).
+    let header = |version: u32| {
+        let mut h = version.to_le_bytes().to_vec();
+        h.extend_from_slice(&16u16.to_le_bytes());
+        h.extend_from_slice(b"TransformerSpec\0");
+        h.extend_from_slice(&7u32.to_le_bytes());
+        h.extend_from_slice(&1u32.to_le_bytes()); // one variable
+        h.extend_from_slice(&2u16.to_le_bytes());
+        h.extend_from_slice(b"x\0");
+        h.push(1); // rank 1
+        h.extend_from_slice(&4u32.to_le_bytes());
+        h
+    };
+    for (version, code, want) in [(6u32, 9u8, "unknown data type id 9"), (3, 3, "unknown data type of width 3")] {
+        let dir = scratch(&format!("dtype-{version}"));
+        copy_vocabs(&src, &dir);
+        let mut bin = header(version);
+        bin.push(code);
+        bin.extend_from_slice(&[0; 20]);
+        std::fs::write(dir.join("model.bin"), &bin).unwrap();
+        let e = err_of(&dir);
+        assert!(
+            matches!(e, ImportError::Format(_)) && e.to_string().contains(want) && e.to_string().contains("'x'"),
+            "{e}"
+        );
+    }
+
     // No model.bin.
     let dir = scratch("empty");
     let e = err_of(&dir);
@@ -261,7 +291,9 @@ impl V6 {
     fn weight(&mut self, name: &str, shape: &[usize], data: &[f32]) {
         match self.store {
             Store::F32 => self.f32s(name, shape, data),
-            Store::F16 => self.raw(name, shape, 4, data.iter().flat_map(|x| half::f16::from_f32(*x).to_le_bytes()).collect()),
+            Store::F16 => {
+                self.raw(name, shape, 4, data.iter().flat_map(|x| half::f16::from_f32(*x).to_le_bytes()).collect())
+            }
             Store::I8 => {
                 let cols = shape[1];
                 let mut q = Vec::with_capacity(data.len());
@@ -361,7 +393,11 @@ fn write_v6(b: &Bundle, dir: &Path, store: Store, tie_projection: bool) {
     for i in 0..s.encoder_layers {
         let p = format!("encoder/layer_{i}");
         let c = |x: &str| format!("enc.layers.{i}.{x}");
-        w.linear(b, &format!("{p}/self_attention/linear_0"), &[&c("self_attn.q"), &c("self_attn.k"), &c("self_attn.v")]);
+        w.linear(
+            b,
+            &format!("{p}/self_attention/linear_0"),
+            &[&c("self_attn.q"), &c("self_attn.k"), &c("self_attn.v")],
+        );
         w.linear(b, &format!("{p}/self_attention/linear_1"), &[&c("self_attn.o")]);
         w.norm(b, &format!("{p}/self_attention/layer_norm"), &c("norm_attn"));
         w.linear(b, &format!("{p}/ffn/linear_0"), &[&c("ffn.w1")]);
@@ -371,7 +407,11 @@ fn write_v6(b: &Bundle, dir: &Path, store: Store, tie_projection: bool) {
     for i in 0..s.decoder_layers {
         let p = format!("decoder/layer_{i}");
         let c = |x: &str| format!("dec.layers.{i}.{x}");
-        w.linear(b, &format!("{p}/self_attention/linear_0"), &[&c("self_attn.q"), &c("self_attn.k"), &c("self_attn.v")]);
+        w.linear(
+            b,
+            &format!("{p}/self_attention/linear_0"),
+            &[&c("self_attn.q"), &c("self_attn.k"), &c("self_attn.v")],
+        );
         w.linear(b, &format!("{p}/self_attention/linear_1"), &[&c("self_attn.o")]);
         w.norm(b, &format!("{p}/self_attention/layer_norm"), &c("norm_self"));
         w.linear(b, &format!("{p}/attention/linear_0"), &[&c("cross_attn.q")]);
@@ -389,8 +429,10 @@ fn write_v6(b: &Bundle, dir: &Path, store: Store, tie_projection: bool) {
         let t = SideTokenizer::from_json(json, b.meta.tokenizer_kind).unwrap();
         (0..t.vocab_size() as u32).map(|i| t.id_to_token(i).unwrap().to_string()).collect::<Vec<_>>()
     };
-    std::fs::write(dir.join("source_vocabulary.json"), serde_json::to_string(&vocab(&b.meta.src_tokenizer)).unwrap()).unwrap();
-    std::fs::write(dir.join("target_vocabulary.json"), serde_json::to_string(&vocab(&b.meta.tgt_tokenizer)).unwrap()).unwrap();
+    std::fs::write(dir.join("source_vocabulary.json"), serde_json::to_string(&vocab(&b.meta.src_tokenizer)).unwrap())
+        .unwrap();
+    std::fs::write(dir.join("target_vocabulary.json"), serde_json::to_string(&vocab(&b.meta.tgt_tokenizer)).unwrap())
+        .unwrap();
     let config = serde_json::json!({
         "add_source_bos": false, "add_source_eos": false, "bos_token": "<s>",
         "decoder_start_token": "<s>", "eos_token": "</s>", "layer_norm_epsilon": null,
@@ -465,7 +507,9 @@ fn unsupported_features_are_named() {
     // decoder_start_token null (multilingual models that take the start token per request).
     let dir = scratch("v6-no-start");
     write_v6(&orig, &dir, Store::F32, false);
-    let cfg = std::fs::read_to_string(dir.join("config.json")).unwrap().replace("\"decoder_start_token\": \"<s>\"", "\"decoder_start_token\": null");
+    let cfg = std::fs::read_to_string(dir.join("config.json"))
+        .unwrap()
+        .replace("\"decoder_start_token\": \"<s>\"", "\"decoder_start_token\": null");
     std::fs::write(dir.join("config.json"), cfg).unwrap();
     let e = err_of(&dir);
     assert!(matches!(e, ImportError::Unsupported(_)) && e.to_string().contains("decoder_start_token"), "{e}");
@@ -479,7 +523,10 @@ fn unsupported_features_are_named() {
     bytes[at + 14] = b'9'; // decoder/layer_9/...: layer 3 loses its weight
     std::fs::write(dir.join("model.bin"), &bytes).unwrap();
     let e = err_of(&dir);
-    assert!(matches!(e, ImportError::Format(_)) && e.to_string().contains("'decoder/layer_3/ffn/linear_1/weight'"), "{e}");
+    assert!(
+        matches!(e, ImportError::Format(_)) && e.to_string().contains("'decoder/layer_3/ffn/linear_1/weight'"),
+        "{e}"
+    );
 }
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures");
@@ -521,7 +568,12 @@ fn imports_project_ct2_fixtures() {
     check_quantized(&f, &q8, "fixture int8", |row, _| row / 254.0);
     let q16 = import_ctranslate2_dir(&root.join("onmt12-int16"), Some(TokenizerKind::Smiles)).unwrap();
     assert_eq!(q16.meta.spec, f.meta.spec);
-    let global_max = f.tensors.iter().filter(|(n, t)| t.shape.len() == 2 && !n.contains(".pos")).flat_map(|(_, t)| t.data.iter()).fold(0f32, |m, x| m.max(x.abs()));
+    let global_max = f
+        .tensors
+        .iter()
+        .filter(|(n, t)| t.shape.len() == 2 && !n.contains(".pos"))
+        .flat_map(|(_, t)| t.data.iter())
+        .fold(0f32, |m, x| m.max(x.abs()));
     check_quantized(&f, &q16, "fixture int16", |_, _| global_max / 2048.0);
 }
 
@@ -530,7 +582,11 @@ fn imports_project_ct2_fixtures() {
 #[test]
 fn ct2_fixture_matches_the_opennmt_checkpoint() {
     let ct2 = import_ctranslate2_dir(&Path::new(FIXTURES).join("ct2/onmt12-f32"), Some(TokenizerKind::Smiles)).unwrap();
-    let onmt = retort_import::import_opennmt_checkpoint(&Path::new(FIXTURES).join("onmt12/model_zip.pt"), TokenizerKind::Smiles).unwrap();
+    let onmt = retort_import::import_opennmt_checkpoint(
+        &Path::new(FIXTURES).join("onmt12/model_zip.pt"),
+        TokenizerKind::Smiles,
+    )
+    .unwrap();
     for (name, t) in &ct2.tensors {
         let other = match onmt.tensors.get(name) {
             Some(o) => o,
@@ -542,4 +598,78 @@ fn ct2_fixture_matches_the_opennmt_checkpoint() {
     let (a, b) = (&ct2.meta.spec, &onmt.meta.spec);
     assert_eq!((a.d_model, a.heads, a.ff, a.activation, a.norm), (b.d_model, b.heads, b.ff, b.activation, b.norm));
     assert_eq!(a.special, b.special);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Translation with the core engine: CTranslate2's own expectations for the peer model
+// (python/tests/test_translator.py), and its scores (cumulative log-probabilities including
+// the end token, from CTranslate2 4.8.5 `score_batch` with compute_type float32).
+// ---------------------------------------------------------------------------------------------
+
+use retort_core::{Engine, TokenInput, TranslateOptions};
+
+const ATZMON: &str = "آ ت ز م و ن";
+const ACHISON: &str = "آ ت ش ي س و ن";
+
+fn opts(beam: usize) -> TranslateOptions {
+    TranslateOptions { beam_size: beam, n_best: 1, ..TranslateOptions::default() }
+}
+
+fn token_input(src: &str, prefix: &[&str]) -> TokenInput {
+    TokenInput {
+        source: src.split_whitespace().map(str::to_string).collect(),
+        target_prefix: prefix.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+#[test]
+fn peer_model_translates_like_ctranslate2() {
+    for rel in [
+        "v1/aren-transliteration",
+        "v2/aren-transliteration",
+        "v2/aren-transliteration-i8",
+        "v2/aren-transliteration-i16",
+    ] {
+        let b = import(rel);
+        let engine = Engine::from_bytes(&b.to_bytes(StorageType::F32).unwrap()).unwrap();
+        for beam in [1, 2, 5] {
+            let out = engine.translate(&[ATZMON.to_string(), ACHISON.to_string()], &opts(beam)).unwrap();
+            assert_eq!(out[0].predictions[0].text, "a t z m o n", "{rel} beam {beam}");
+            assert_eq!(out[1].predictions[0].text, "a c h i s o n", "{rel} beam {beam}");
+            if rel.ends_with("transliteration") {
+                // float weights: the same log-probabilities as CTranslate2.
+                assert!(
+                    (out[0].predictions[0].score - -1.0617495).abs() < 1e-3,
+                    "{rel}: {}",
+                    out[0].predictions[0].score
+                );
+                assert!(
+                    (out[1].predictions[0].score - -1.1135998).abs() < 1e-3,
+                    "{rel}: {}",
+                    out[1].predictions[0].score
+                );
+            }
+        }
+        // Target prefixes.
+        let out = engine
+            .translate_tokens(
+                &[token_input(ATZMON, &["a", "t", "s"]), token_input(ACHISON, &["a", "c", "h", "e"])],
+                &opts(2),
+                &mut |_, _| {},
+            )
+            .unwrap();
+        assert_eq!(out[0].predictions[0].tokens.join(" "), "a t s u m o n", "{rel}");
+        assert_eq!(out[1].predictions[0].tokens.join(" "), "a c h e s o n", "{rel}");
+        if rel.ends_with("transliteration") {
+            assert!((out[0].predictions[0].score - -4.666378).abs() < 1e-3, "{rel}: {}", out[0].predictions[0].score);
+            assert!((out[1].predictions[0].score - -2.063193).abs() < 1e-3, "{rel}: {}", out[1].predictions[0].score);
+        }
+        // Attention: one row per target token (plus the end token's step), over 6 source tokens.
+        let o = TranslateOptions { return_attention: true, ..opts(2) };
+        let out = engine.translate(&[ATZMON.to_string()], &o).unwrap();
+        let att = out[0].predictions[0].attention.as_ref().expect("attention requested");
+        // CTranslate2 returns 6 rows (no end-token row); Retort adds the end-token step.
+        assert_eq!(att.len(), 7, "{rel}: attention rows");
+        assert!(att.iter().all(|row| row.len() == 6), "{rel}");
+    }
 }

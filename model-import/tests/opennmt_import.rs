@@ -166,3 +166,35 @@ fn truncated_and_foreign_files_are_refused() {
     let missing = scratch("does-not-exist.pt");
     assert!(matches!(import_opennmt_checkpoint(&missing, TokenizerKind::Smiles), Err(ImportError::Io { .. })));
 }
+
+/// CTranslate2's converter read the same checkpoint with torch and OpenNMT-py: its vocabulary
+/// and f32 weights must be what this importer reads without them.
+#[test]
+fn onmt12_matches_ctranslate2_conversion() {
+    let ours = import("onmt12/model_zip.pt");
+    let vocab: Vec<String> =
+        serde_json::from_slice(&std::fs::read(fixture("ct2/onmt12-f32/shared_vocabulary.json")).unwrap()).unwrap();
+    let tok = retort_core::tokenize::SideTokenizer::from_json(&ours.meta.src_tokenizer, TokenizerKind::Smiles).unwrap();
+    let ours_vocab: Vec<String> =
+        (0..tok.vocab_size() as u32).map(|i| tok.id_to_token(i).unwrap().to_string()).collect();
+    assert_eq!(ours_vocab, vocab);
+
+    let ct2 = retort_import::ctranslate2::import_ctranslate2_dir(&fixture("ct2/onmt12-f32"), Some(TokenizerKind::Smiles))
+        .unwrap();
+    let (a, b) = (&ours.meta.spec, &ct2.meta.spec);
+    assert_eq!((a.d_model, a.heads, a.ff, a.encoder_layers, a.decoder_layers), (b.d_model, b.heads, b.ff, b.encoder_layers, b.decoder_layers));
+    assert_eq!(a.special, b.special);
+    let mut compared = 0;
+    for (name, t) in &ours.tensors {
+        if name == names::ENC_POS || name == names::DEC_POS {
+            continue; // CTranslate2 may store or regenerate the table
+        }
+        if let Some(u) = ct2.tensors.get(name) {
+            assert_eq!(t.shape, u.shape, "{name}");
+            let worst = t.data.iter().zip(&u.data).map(|(x, y)| (x - y).abs()).fold(0f32, f32::max);
+            assert!(worst <= 1e-6, "{name} differs from CTranslate2's by {worst}");
+            compared += 1;
+        }
+    }
+    assert!(compared >= ours.tensors.len() - 3, "only {compared} of {} tensors compared", ours.tensors.len());
+}

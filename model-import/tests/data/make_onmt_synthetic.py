@@ -205,7 +205,7 @@ if __name__ == "__main__":
     # accepted variants
     ckpt_1x("v1_fields_tied", tie=True)
     ckpt_1x("v0_field_pairs", vocab_style="field_pairs", sd_kw=dict(old_norm_names=True), proto=2)
-    ckpt_1x("v0_vocab_pairs", vocab_style="vocab_pairs", proto=0)
+    ckpt_1x("v0_vocab_pairs", vocab_style="vocab_pairs", proto=1)  # protocol 0 cannot hold torch storages
     ckpt_1x("v1_nested", vocab_style="nested")
     ckpt_1x("v1_no_pe", sd_kw=dict(pe=False))
     ckpt_3x("v3_gelu_bias", opt_kw=dict(pos_ffn_activation_fn="gelu", add_qkvbias=True, add_ffnbias=True,
