@@ -15,7 +15,11 @@
 //! reference are seen through both, as in Python.
 //!
 //! Every read is bounds-checked; a truncated or garbage pickle gives a [`PickleError`] naming
-//! the byte offset and the problem, never a panic. Memory use is bounded by the input size.
+//! the byte offset and the problem, never a panic. Memory use stays proportional to the input
+//! (interpreted calls that copy their arguments draw on a budget), interpreted calls nest at
+//! most [`MAX_NESTED_CALLS`] deep, and dropping a deeply nested value does not recurse (hence
+//! `Value` implements `Drop`: match on `&value` to bind its contents). Reference cycles, which
+//! only crafted checkpoints contain, are leaked rather than freed.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -47,7 +51,10 @@ impl GlobalName {
             "copy_reg" => "copyreg",
             m => m,
         };
-        GlobalName { module: module.to_string(), name: name.to_string() }
+        GlobalName {
+            module: module.to_string(),
+            name: name.to_string(),
+        }
     }
     pub fn is(&self, module: &str, name: &str) -> bool {
         self.module == module && self.name == name
@@ -104,7 +111,13 @@ pub struct Object {
 
 impl Object {
     fn new(class: GlobalName, args: Vec<Value>) -> Self {
-        Object { class, args, state: None, list_items: Vec::new(), dict_items: Vec::new() }
+        Object {
+            class,
+            args,
+            state: None,
+            list_items: Vec::new(),
+            dict_items: Vec::new(),
+        }
     }
 
     /// An attribute from the `BUILD` state (the instance `__dict__`, or slot state).
@@ -179,9 +192,11 @@ impl Key {
             }
             Value::Str(s) => Key::Str(s.clone()),
             Value::Bytes(b) => Key::Bytes(b.clone()),
-            Value::Tuple(t) if depth < MAX_KEY_DEPTH => {
-                Key::Tuple(t.iter().map(|x| Key::of_depth(x, depth + 1)).collect::<Option<Vec<_>>>()?)
-            }
+            Value::Tuple(t) if depth < MAX_KEY_DEPTH => Key::Tuple(
+                t.iter()
+                    .map(|x| Key::of_depth(x, depth + 1))
+                    .collect::<Option<Vec<_>>>()?,
+            ),
             Value::Tuple(_) => return None,
             Value::Global(g) => Key::Global(g.clone()),
             Value::Object(o) => Key::Ptr(Rc::as_ptr(o) as *const u8 as usize),
@@ -219,7 +234,9 @@ impl Dict {
         self.index.get(&key).map(|&i| &self.entries[i].1)
     }
     pub fn get_str(&self, k: &str) -> Option<&Value> {
-        self.index.get(&Key::Str(Rc::from(k))).map(|&i| &self.entries[i].1)
+        self.index
+            .get(&Key::Str(Rc::from(k)))
+            .map(|&i| &self.entries[i].1)
     }
     pub fn entries(&self) -> &[(Value, Value)] {
         &self.entries
@@ -342,19 +359,20 @@ impl Value {
         if depth > 4 {
             return write!(f, "...");
         }
-        let seq = |f: &mut fmt::Formatter<'_>, open: &str, close: &str, items: &[Value]| -> fmt::Result {
-            write!(f, "{open}")?;
-            for (i, v) in items.iter().take(MAX_ITEMS).enumerate() {
-                if i > 0 {
-                    write!(f, ", ")?;
+        let seq =
+            |f: &mut fmt::Formatter<'_>, open: &str, close: &str, items: &[Value]| -> fmt::Result {
+                write!(f, "{open}")?;
+                for (i, v) in items.iter().take(MAX_ITEMS).enumerate() {
+                    if i > 0 {
+                        write!(f, ", ")?;
+                    }
+                    v.fmt_depth(f, depth + 1)?;
                 }
-                v.fmt_depth(f, depth + 1)?;
-            }
-            if items.len() > MAX_ITEMS {
-                write!(f, ", ... ({} items)", items.len())?;
-            }
-            write!(f, "{close}")
-        };
+                if items.len() > MAX_ITEMS {
+                    write!(f, ", ... ({} items)", items.len())?;
+                }
+                write!(f, "{close}")
+            };
         match self {
             Value::None => write!(f, "None"),
             Value::Bool(b) => write!(f, "{}", if *b { "True" } else { "False" }),
@@ -471,14 +489,29 @@ pub struct NoPersistentLoad;
 
 impl PersistentLoad for NoPersistentLoad {
     fn persistent_load(&mut self, pid: Value) -> Result<Value, String> {
-        Err(format!("unexpected persistent id {pid:?} (this pickle is not a torch checkpoint part)"))
+        Err(format!(
+            "unexpected persistent id {pid:?} (this pickle is not a torch checkpoint part)"
+        ))
     }
 }
 
 /// Reads one pickle from the start of `data`. Returns the value and the number of bytes the
 /// pickle took (the `STOP` opcode included), so sequential pickles can be read one by one.
-pub fn load(data: &[u8], persistent: &mut dyn PersistentLoad) -> Result<(Value, usize), PickleError> {
-    let mut m = Machine { data, pos: 0, op_pos: 0, stack: Vec::new(), marks: Vec::new(), memo: HashMap::new(), persistent, call_depth: 0 };
+pub fn load(
+    data: &[u8],
+    persistent: &mut dyn PersistentLoad,
+) -> Result<(Value, usize), PickleError> {
+    let mut m = Machine {
+        data,
+        pos: 0,
+        op_pos: 0,
+        stack: Vec::new(),
+        marks: Vec::new(),
+        memo: HashMap::new(),
+        persistent,
+        call_depth: 0,
+        budget: data.len().saturating_mul(16).saturating_add(1 << 20),
+    };
     let v = m.run()?;
     Ok((v, m.pos))
 }
@@ -497,9 +530,12 @@ struct Machine<'a, 'p> {
     memo: HashMap<u64, Value>,
     persistent: &'p mut dyn PersistentLoad,
     call_depth: usize,
+    /// Items that interpreted calls may still copy (`OrderedDict(d)`, `list(x)` ... copy their
+    /// argument): bounded so that a small crafted pickle cannot expand without limit.
+    budget: usize,
 }
 
-const MAX_NESTED_CALLS: usize = 16;
+pub const MAX_NESTED_CALLS: usize = 16;
 /// Tuples nested deeper than this are not hashable as dict keys (Python would manage, but no
 /// checkpoint needs it and recursion must stay bounded).
 const MAX_KEY_DEPTH: usize = 64;
@@ -508,7 +544,10 @@ type R<T> = Result<T, PickleError>;
 
 impl<'a, 'p> Machine<'a, 'p> {
     fn err<T>(&self, message: impl Into<String>) -> R<T> {
-        Err(PickleError { offset: self.op_pos, message: message.into() })
+        Err(PickleError {
+            offset: self.op_pos,
+            message: message.into(),
+        })
     }
 
     fn take(&mut self, n: usize) -> R<&'a [u8]> {
@@ -688,7 +727,9 @@ impl<'a, 'p> Machine<'a, 'p> {
                 }
                 b'G' => {
                     let b = self.take(8)?;
-                    self.push(Value::Float(f64::from_be_bytes(b.try_into().expect("8 bytes"))));
+                    self.push(Value::Float(f64::from_be_bytes(
+                        b.try_into().expect("8 bytes"),
+                    )));
                 }
                 // ---- strings and bytes
                 b'S' => {
@@ -915,25 +956,36 @@ impl<'a, 'p> Machine<'a, 'p> {
                 b'b' => {
                     let state = self.pop()?;
                     let target = self.top()?.clone();
+                    self.charge(shallow_len(&state))?;
                     build(&target, state);
                 }
                 // ---- persistent ids
                 b'P' => {
                     let s = self.line_str()?;
                     let pid = Value::str(s);
-                    let v = self.persistent.persistent_load(pid).or_else(|m| self.err(m))?;
+                    let v = self
+                        .persistent
+                        .persistent_load(pid)
+                        .or_else(|m| self.err(m))?;
                     self.push(v);
                 }
                 b'Q' => {
                     let pid = self.pop()?;
-                    let v = self.persistent.persistent_load(pid).or_else(|m| self.err(m))?;
+                    let v = self
+                        .persistent
+                        .persistent_load(pid)
+                        .or_else(|m| self.err(m))?;
                     self.push(v);
                 }
-                0x82..=0x84 => return self.err("extension-registry codes (EXT1/2/4) are not supported"),
+                0x82..=0x84 => {
+                    return self.err("extension-registry codes (EXT1/2/4) are not supported")
+                }
                 0x97 => return self.err("out-of-band buffers (NEXT_BUFFER) are not supported"),
                 0x98 => {} // READONLY_BUFFER: no-op for us
                 other => {
-                    return self.err(format!("unknown opcode 0x{other:02x} (not a pickle, or a corrupt one)"));
+                    return self.err(format!(
+                        "unknown opcode 0x{other:02x} (not a pickle, or a corrupt one)"
+                    ));
                 }
             }
         }
@@ -978,7 +1030,9 @@ impl<'a, 'p> Machine<'a, 'p> {
                 self.push(v);
                 Ok(())
             }
-            None => self.err(format!("memo entry {k} is used before it is stored (malformed pickle)")),
+            None => self.err(format!(
+                "memo entry {k} is used before it is stored (malformed pickle)"
+            )),
         }
     }
 
@@ -1013,23 +1067,39 @@ impl<'a, 'p> Machine<'a, 'p> {
         Ok(())
     }
 
-    fn args_of(&self, args: Value) -> R<Vec<Value>> {
+    fn charge(&mut self, n: usize) -> R<()> {
+        if n > self.budget {
+            return self.err("the pickle expands far beyond its own size (crafted input?)");
+        }
+        self.budget -= n;
+        Ok(())
+    }
+
+    fn args_of(&mut self, args: Value) -> R<Vec<Value>> {
+        self.charge(shallow_len(&args))?;
         match &args {
             Value::Tuple(t) => Ok(t.to_vec()),
             Value::List(l) => Ok(l.borrow().clone()),
             Value::None => Ok(Vec::new()),
-            other => self.err(format!("call arguments must be a tuple, got a {}", other.type_name())),
+            other => self.err(format!(
+                "call arguments must be a tuple, got a {}",
+                other.type_name()
+            )),
         }
     }
 
     /// `callable(*args)` for the allow-listed callables; an opaque object for any other.
     /// `new` is set for `NEWOBJ`/`INST`/`OBJ` (`cls.__new__(cls, *args)`).
     fn call(&mut self, callable: Value, args: Vec<Value>, new: bool) -> R<Value> {
+        // Interpreted calls copy at most one level of their arguments.
+        self.charge(args.len() + args.iter().map(shallow_len).sum::<usize>())?;
         let g = match &callable {
             Value::Global(g) => g.clone(),
             other => {
                 let name = GlobalName::new("<call>", &other.type_name());
-                return Ok(Value::Object(Rc::new(RefCell::new(Object::new(name, args)))));
+                return Ok(Value::Object(Rc::new(RefCell::new(Object::new(
+                    name, args,
+                )))));
             }
         };
         let arg = |i: usize| args.get(i).cloned();
@@ -1055,20 +1125,27 @@ impl<'a, 'p> Machine<'a, 'p> {
                 let items = arg(0).and_then(|a| iter_items(&a)).unwrap_or_default();
                 Value::Set(Rc::new(RefCell::new(items)))
             }
-            ("builtins", "list") => Value::new_list(arg(0).and_then(|a| iter_items(&a)).unwrap_or_default()),
-            ("builtins", "tuple") | ("torch", "Size") => {
-                Value::Tuple(Rc::from(arg(0).and_then(|a| iter_items(&a)).unwrap_or_default()))
+            ("builtins", "list") => {
+                Value::new_list(arg(0).and_then(|a| iter_items(&a)).unwrap_or_default())
             }
+            ("builtins", "tuple") | ("torch", "Size") => Value::Tuple(Rc::from(
+                arg(0).and_then(|a| iter_items(&a)).unwrap_or_default(),
+            )),
             ("builtins", "bytearray") | ("builtins", "bytes") => match &arg(0) {
                 None => Value::Bytes(Rc::from(Vec::new())),
                 Some(b @ Value::Bytes(_)) => b.clone(),
-                Some(Value::Str(s)) => encode_str(&s, arg(1).as_ref().and_then(Value::as_str).unwrap_or("utf-8"))
-                    .map(|b| Value::Bytes(Rc::from(b)))
-                    .unwrap_or_else(|| opaque(&g, args.clone())),
+                Some(Value::Str(s)) => encode_str(
+                    &s,
+                    arg(1).as_ref().and_then(Value::as_str).unwrap_or("utf-8"),
+                )
+                .map(|b| Value::Bytes(Rc::from(b)))
+                .unwrap_or_else(|| opaque(&g, args.clone())),
                 Some(a) => match iter_items(&a) {
                     Some(items) => {
-                        let bytes: Option<Vec<u8>> =
-                            items.iter().map(|v| v.as_int().and_then(|i| u8::try_from(i).ok())).collect();
+                        let bytes: Option<Vec<u8>> = items
+                            .iter()
+                            .map(|v| v.as_int().and_then(|i| u8::try_from(i).ok()))
+                            .collect();
                         match bytes {
                             Some(b) => Value::Bytes(Rc::from(b)),
                             None => opaque(&g, args.clone()),
@@ -1079,7 +1156,11 @@ impl<'a, 'p> Machine<'a, 'p> {
             },
             ("_codecs", "encode") => match (&arg(0), arg(1)) {
                 (Some(Value::Str(s)), enc) => {
-                    let enc = enc.as_ref().and_then(Value::as_str).unwrap_or("utf-8").to_string();
+                    let enc = enc
+                        .as_ref()
+                        .and_then(Value::as_str)
+                        .unwrap_or("utf-8")
+                        .to_string();
                     match encode_str(&s, &enc) {
                         Some(b) => Value::Bytes(Rc::from(b)),
                         None => opaque(&g, args.clone()),
@@ -1091,7 +1172,8 @@ impl<'a, 'p> Machine<'a, 'p> {
                 // _reconstructor(cls, base, state): an instance of cls.
                 match &arg(0) {
                     Some(Value::Global(cls)) if !new => {
-                        let base_is_container = matches!(&arg(1), Some(Value::Global(b)) if b.is("builtins", "dict"));
+                        let base_is_container =
+                            matches!(&arg(1), Some(Value::Global(b)) if b.is("builtins", "dict"));
                         if base_is_container || cls.is("collections", "OrderedDict") {
                             let mut d = Dict::new();
                             if let Some(s) = arg(2) {
@@ -1099,7 +1181,10 @@ impl<'a, 'p> Machine<'a, 'p> {
                             }
                             Value::new_dict(d)
                         } else {
-                            Value::Object(Rc::new(RefCell::new(Object::new((**cls).clone(), Vec::new()))))
+                            Value::Object(Rc::new(RefCell::new(Object::new(
+                                (**cls).clone(),
+                                Vec::new(),
+                            ))))
                         }
                     }
                     _ => opaque(&g, args.clone()),
@@ -1123,13 +1208,13 @@ impl<'a, 'p> Machine<'a, 'p> {
                 }
                 self.rebuild_tensor(&args, dtype)?
             }
-            ("torch._utils", "_rebuild_parameter") | ("torch._utils", "_rebuild_parameter_with_state") => {
-                match arg(0) {
-                    Some(t) => t,
-                    None => return self.err("_rebuild_parameter without data"),
-                }
-            }
-            ("torch._tensor", "_rebuild_from_type_v2") | ("torch._tensor", "_rebuild_from_type") => {
+            ("torch._utils", "_rebuild_parameter")
+            | ("torch._utils", "_rebuild_parameter_with_state") => match arg(0) {
+                Some(t) => t,
+                None => return self.err("_rebuild_parameter without data"),
+            },
+            ("torch._tensor", "_rebuild_from_type_v2")
+            | ("torch._tensor", "_rebuild_from_type") => {
                 // (func, new_type, args, state): the tensor subclass is dropped.
                 match (arg(0), arg(2)) {
                     (Some(func), Some(a)) => {
@@ -1157,11 +1242,19 @@ impl<'a, 'p> Machine<'a, 'p> {
 
     fn rebuild_tensor(&self, args: &[Value], dtype: Option<DType>) -> R<Value> {
         if args.len() < 4 {
-            return self.err(format!("tensor rebuild with {} arguments, needs at least 4", args.len()));
+            return self.err(format!(
+                "tensor rebuild with {} arguments, needs at least 4",
+                args.len()
+            ));
         }
         let storage = match &args[0] {
             Value::Storage(s) => s.clone(),
-            other => return self.err(format!("tensor rebuild expects a storage, got a {}", other.type_name())),
+            other => {
+                return self.err(format!(
+                    "tensor rebuild expects a storage, got a {}",
+                    other.type_name()
+                ))
+            }
         };
         let storage = match dtype {
             Some(d) if d != storage.dtype => Rc::new(StorageRef {
@@ -1194,9 +1287,16 @@ impl<'a, 'p> Machine<'a, 'p> {
         let size = ints(&args[2], "size")?;
         let stride = ints(&args[3], "stride")?;
         if size.len() != stride.len() {
-            return self.err(format!("tensor rebuild: size {size:?} and stride {stride:?} differ in rank"));
+            return self.err(format!(
+                "tensor rebuild: size {size:?} and stride {stride:?} differ in rank"
+            ));
         }
-        Ok(Value::Tensor(Rc::new(TensorRef { storage, offset, size, stride })))
+        Ok(Value::Tensor(Rc::new(TensorRef {
+            storage,
+            offset,
+            size,
+            stride,
+        })))
     }
 }
 
@@ -1222,9 +1322,25 @@ fn build(target: &Value, state: Value) {
     }
 }
 
+/// The number of items directly in a container (0 for anything else).
+fn shallow_len(v: &Value) -> usize {
+    match v {
+        Value::Tuple(t) => t.len(),
+        Value::List(l) | Value::Set(l) => l.try_borrow().map(|l| l.len()).unwrap_or(0),
+        Value::Dict(d) => d.try_borrow().map(|d| d.len()).unwrap_or(0),
+        _ => 0,
+    }
+}
+
 fn iter_items(v: &Value) -> Option<Vec<Value>> {
     match v {
-        Value::Dict(d) => Some(d.borrow().entries().iter().map(|(k, _)| k.clone()).collect()),
+        Value::Dict(d) => Some(
+            d.borrow()
+                .entries()
+                .iter()
+                .map(|(k, _)| k.clone())
+                .collect(),
+        ),
         other => other.as_seq(),
     }
 }
@@ -1422,7 +1538,10 @@ mod tests {
 
     #[test]
     fn quoted_strings() {
-        assert_eq!(unquote_py_string(b"'a\\'b\\x41\\n'").unwrap(), b"a'bA\n".to_vec());
+        assert_eq!(
+            unquote_py_string(b"'a\\'b\\x41\\n'").unwrap(),
+            b"a'bA\n".to_vec()
+        );
         assert!(unquote_py_string(b"abc").is_none());
         assert_eq!(decode_raw_unicode_escape(b"a\\u00e9").unwrap(), "a\u{e9}");
     }
