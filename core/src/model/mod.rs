@@ -2,6 +2,7 @@
 //! step for every live hypothesis, and reorder its state by hypothesis index plugs in here
 //! (the native Transformer, or one generated from ONNX).
 
+mod attend;
 pub mod transformer;
 
 use crate::error::Result;

@@ -6,6 +6,7 @@ use burn::tensor::activation::{gelu, log_softmax, relu, softmax};
 use burn::tensor::module::{embedding, layer_norm, linear};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
+use super::attend::{Memory, StepCache};
 use super::{AttentionKind, Seq2SeqModel, StepOutput};
 use crate::bundle::Bundle;
 use crate::error::{Error, Result};
@@ -93,24 +94,19 @@ pub struct Transformer {
 /// Per-batch decoding state.
 pub struct TransformerState {
     width: usize,
-    /// Source length of each live item.
+    /// For each live input, its block in `memory` (blocks never move; finished inputs are
+    /// simply no longer referenced).
+    blocks: Vec<usize>,
+    /// Source length of each block.
     src_lens: Vec<usize>,
-    /// Longest source among the items the state was built for (memory is padded to it).
-    src_max: usize,
-    /// Per decoder layer: cross-attention keys and values, [items, heads, src, head_dim].
-    mem_k: Vec<Tensor<4>>,
-    mem_v: Vec<Tensor<4>>,
-    /// [items, 1, 1, src]: 0 on real positions, -inf on padding.
-    src_bias: Tensor<4>,
-    /// Per decoder layer: self-attention keys and values, [rows, heads, steps, head_dim].
-    self_k: Vec<Option<Tensor<4>>>,
-    self_v: Vec<Option<Tensor<4>>>,
+    memory: Memory,
+    cache: StepCache,
     step: usize,
 }
 
 impl TransformerState {
     pub fn rows(&self) -> usize {
-        self.src_lens.len() * self.width
+        self.blocks.len() * self.width
     }
 }
 
@@ -274,6 +270,16 @@ impl Transformer {
         }
     }
 
+    /// Like [`residual`](Self::residual) for sublayers that can fail.
+    fn residual_try<const D: usize>(
+        &self,
+        x: Tensor<D>,
+        norm: &Norm,
+        f: impl FnOnce(Tensor<D>) -> Result<Tensor<D>>,
+    ) -> Result<Tensor<D>> {
+        Ok(if self.pre() { x.clone() + f(norm.forward(x))? } else { norm.forward(x.clone() + f(x)?) })
+    }
+
     fn embed_ids(&self, ids: &[Vec<u32>], width: usize) -> Tensor<2, Int> {
         let data: Vec<i64> = ids.iter().flat_map(|r| r.iter().map(|&t| t as i64)).collect();
         Tensor::from_data(TensorData::new(data, [ids.len(), width]), &self.device)
@@ -346,23 +352,25 @@ impl Seq2SeqModel for Transformer {
             x = n.forward(x);
         }
 
-        let mut mem_k = Vec::with_capacity(self.decoder.len());
-        let mut mem_v = Vec::with_capacity(self.decoder.len());
+        let mut keys = Vec::with_capacity(self.decoder.len());
+        let mut values = Vec::with_capacity(self.decoder.len());
         for layer in &self.decoder {
-            let kv = layer.cross_kv.forward(x.clone());
-            mem_k.push(self.split_heads(kv.clone().narrow(2, 0, d)));
-            mem_v.push(self.split_heads(kv.narrow(2, d, d)));
+            // [b, s, 2d] -> keys and values, each b × s × d
+            let kv = to_host(layer.cross_kv.forward(x.clone()), "cross-attention memory")?;
+            let (mut k, mut v) = (Vec::with_capacity(kv.len() / 2), Vec::with_capacity(kv.len() / 2));
+            for row in kv.chunks_exact(2 * d) {
+                k.extend_from_slice(&row[..d]);
+                v.extend_from_slice(&row[d..]);
+            }
+            keys.push(k);
+            values.push(v);
         }
-        let n_layers = self.decoder.len();
         Ok(TransformerState {
             width,
+            blocks: (0..b).collect(),
             src_lens,
-            src_max: s,
-            mem_k,
-            mem_v,
-            src_bias,
-            self_k: vec![None; n_layers],
-            self_v: vec![None; n_layers],
+            memory: Memory { keys, values, src_max: s, d },
+            cache: StepCache::new(self.decoder.len()),
             step: 0,
         })
     }
@@ -380,86 +388,58 @@ impl Seq2SeqModel for Transformer {
         }
         self.check_ids(tokens, self.spec.tgt_vocab_size, "target")?;
         let d = self.spec.d_model;
-        let (h, hd) = (self.spec.heads, self.spec.head_dim());
-        let items = st.src_lens.len();
+        let heads = self.spec.heads;
+        let scale = self.scale();
         let width = st.width;
+        let lineage = st.cache.begin_step(rows);
+        let block_of_row: Vec<usize> = (0..rows).map(|r| st.blocks[r / width]).collect();
+        let len_of_row: Vec<usize> = block_of_row.iter().map(|&b| st.src_lens[b]).collect();
+        let src_max = st.memory.src_max;
 
         let ids: Tensor<1, Int> =
             Tensor::from_data(TensorData::new(tokens.iter().map(|&t| t as i64).collect::<Vec<_>>(), [rows]), &self.device);
         let pos = self.dec_pos.clone().slice([st.step..st.step + 1]);
-        // [rows, 1, d]: a sequence of one token per row.
-        let mut x = (self.tgt_emb.clone().select(0, ids).mul_scalar(self.spec.embedding_scale) + pos).unsqueeze_dim::<3>(1);
+        let mut x: Tensor<2> = self.tgt_emb.clone().select(0, ids).mul_scalar(self.spec.embedding_scale) + pos;
 
         let last = self.decoder.len() - 1;
-        let mut attn_out: Option<Tensor<3>> = None;
+        let mut probs: Option<Vec<f32>> = None;
         for (li, layer) in self.decoder.iter().enumerate() {
-            let cache_k = st.self_k[li].take();
-            let cache_v = st.self_v[li].take();
-            let mut new_k = None;
-            let mut new_v = None;
-            x = self.residual(x, &layer.norm_self, |hx| {
-                let qkv = layer.self_qkv.forward(hx);
-                let q = self.split_heads(qkv.clone().narrow(2, 0, d));
-                let k = self.split_heads(qkv.clone().narrow(2, d, d));
-                let v = self.split_heads(qkv.narrow(2, 2 * d, d));
-                let k = match cache_k {
-                    Some(c) => Tensor::cat(vec![c, k], 2),
-                    None => k,
-                };
-                let v = match cache_v {
-                    Some(c) => Tensor::cat(vec![c, v], 2),
-                    None => v,
-                };
-                let p = self.attention_probs(q, k.clone(), None);
-                let ctx = p.matmul(v.clone());
-                new_k = Some(k);
-                new_v = Some(v);
-                layer.self_out.forward(self.join_heads(ctx))
-            });
-            st.self_k[li] = new_k;
-            st.self_v[li] = new_v;
+            let cache = &mut st.cache;
+            x = self.residual_try(x, &layer.norm_self, |h| {
+                let qkv = to_host(layer.self_qkv.forward(h), "self-attention projections")?;
+                let mut q = Vec::with_capacity(rows * d);
+                let mut k = Vec::with_capacity(rows * d);
+                let mut v = Vec::with_capacity(rows * d);
+                for row in qkv.chunks_exact(3 * d) {
+                    q.extend_from_slice(&row[..d]);
+                    k.extend_from_slice(&row[d..2 * d]);
+                    v.extend_from_slice(&row[2 * d..]);
+                }
+                cache.push(li, k, v);
+                let ctx = cache.attend(li, &q, &lineage, heads, scale);
+                Ok(layer.self_out.forward(self.from_host(ctx, rows)))
+            })?;
 
             let want = if li == last { attention } else { None };
-            let mut probs = None;
-            x = self.residual(x, &layer.norm_cross, |hx| {
-                // All beams of an item share its memory: group rows by item so one batched
-                // matmul per item covers its `width` queries.
-                let q = layer.cross_q.forward(hx).reshape([items, width, h, hd]).swap_dims(1, 2);
-                let p = self.attention_probs(q, st.mem_k[li].clone(), Some(st.src_bias.clone()));
-                let ctx = p.clone().matmul(st.mem_v[li].clone()); // [items, h, width, hd]
-                if let Some(kind) = want {
-                    probs = Some(match kind {
-                        AttentionKind::FirstHead => p.narrow(1, 0, 1).squeeze_dim::<3>(1),
-                        AttentionKind::MeanOfHeads => p.mean_dim(1).squeeze_dim::<3>(1),
-                    });
+            let memory = &st.memory;
+            x = self.residual_try(x, &layer.norm_cross, |h| {
+                let q = to_host(layer.cross_q.forward(h), "cross-attention query")?;
+                let mut p = want.map(|_| vec![0f32; rows * src_max]);
+                let out = p.as_deref_mut().map(|buf| (buf, want == Some(AttentionKind::MeanOfHeads)));
+                let ctx = memory.attend(li, &q, &block_of_row, &len_of_row, heads, scale, out);
+                if p.is_some() {
+                    probs = p;
                 }
-                let ctx = ctx.swap_dims(1, 2).reshape([rows, 1, d]);
-                layer.cross_out.forward(ctx)
-            });
-            if probs.is_some() {
-                attn_out = probs;
-            }
-            x = self.residual(x, &layer.norm_ffn, |hx| layer.ffn.forward(hx));
+                Ok(layer.cross_out.forward(self.from_host(ctx, rows)))
+            })?;
+            x = self.residual(x, &layer.norm_ffn, |h| layer.ffn.forward(h));
         }
         if let Some(n) = &self.dec_norm {
             x = n.forward(x);
         }
-        let logits = self.generator.forward(x.reshape([rows, d]));
-        let log_probs = log_softmax(logits, 1)
-            .into_data()
-            .try_into_vec::<f32>()
-            .map_err(|e| Error::Model(format!("reading log-probabilities: {e:?}")))?;
-        let attention = match attn_out {
-            Some(a) => Some(
-                a.reshape([rows, st.src_max])
-                    .into_data()
-                    .try_into_vec::<f32>()
-                    .map_err(|e| Error::Model(format!("reading attention: {e:?}")))?,
-            ),
-            None => None,
-        };
+        let log_probs = to_host(log_softmax(self.generator.forward(x), 1), "log-probabilities")?;
         st.step += 1;
-        Ok(StepOutput { log_probs, attention, src_len: st.src_max })
+        Ok(StepOutput { log_probs, attention: probs, src_len: src_max })
     }
 
     fn reorder(&self, st: &mut TransformerState, rows: &[usize]) -> Result<()> {
@@ -472,28 +452,19 @@ impl Seq2SeqModel for Transformer {
         if rows.chunks(width).zip(&new_items).any(|(c, &it)| c.iter().any(|&r| r / width != it)) {
             return Err(Error::Model("reorder mixes hypotheses of different inputs".into()));
         }
-        let to_idx = |v: &[usize]| -> Tensor<1, Int> {
-            Tensor::from_data(TensorData::new(v.iter().map(|&x| x as i64).collect::<Vec<_>>(), [v.len()]), &self.device)
-        };
-        let identity_rows = rows.len() == old_rows && rows.iter().enumerate().all(|(i, &r)| i == r);
-        if !identity_rows {
-            let idx = to_idx(rows);
-            for c in st.self_k.iter_mut().chain(st.self_v.iter_mut()) {
-                if let Some(t) = c.take() {
-                    *c = Some(t.select(0, idx.clone()));
-                }
-            }
-        }
-        let items = st.src_lens.len();
-        let identity_items = new_items.len() == items && new_items.iter().enumerate().all(|(i, &r)| i == r);
-        if !identity_items {
-            let idx = to_idx(&new_items);
-            for t in st.mem_k.iter_mut().chain(st.mem_v.iter_mut()) {
-                *t = t.clone().select(0, idx.clone());
-            }
-            st.src_bias = st.src_bias.clone().select(0, idx);
-            st.src_lens = new_items.iter().map(|&i| st.src_lens[i]).collect();
-        }
+        st.cache.reorder(rows);
+        st.blocks = new_items.iter().map(|&i| st.blocks[i]).collect();
         Ok(())
+    }
+}
+
+fn to_host<const D: usize>(t: Tensor<D>, what: &str) -> Result<Vec<f32>> {
+    t.into_data().try_into_vec::<f32>().map_err(|e| Error::Model(format!("reading {what}: {e:?}")))
+}
+
+impl Transformer {
+    fn from_host(&self, data: Vec<f32>, rows: usize) -> Tensor<2> {
+        let d = data.len() / rows.max(1);
+        Tensor::from_data(TensorData::new(data, [rows, d]), &self.device)
     }
 }

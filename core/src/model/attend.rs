@@ -1,0 +1,220 @@
+//! Decoder attention over host memory.
+//!
+//! One decoding step asks each hypothesis for a single query over a short history, which is
+//! far too little work per call for tensor ops to pay their overhead, and a tensor KV cache
+//! would have to be copied on every step (append) and again on every beam reorder. Instead
+//! each step's keys and values stay where they were written, and each live row finds its own
+//! history through back-pointers: a reorder only records who descends from whom.
+
+/// Self-attention keys/values of every step, plus the ancestry that links rows across steps.
+#[derive(Default)]
+pub struct StepCache {
+    /// Rows of each step begun so far.
+    rows_at: Vec<usize>,
+    /// Per completed step `s`: for each row of step `s + 1`, the row of step `s` it continues.
+    parents: Vec<Vec<u32>>,
+    /// Per layer, per step: keys and values, `rows_at[s] × d_model` (heads side by side).
+    keys: Vec<Vec<Vec<f32>>>,
+    values: Vec<Vec<Vec<f32>>>,
+}
+
+impl StepCache {
+    pub fn new(layers: usize) -> Self {
+        StepCache { keys: vec![Vec::new(); layers], values: vec![Vec::new(); layers], ..Default::default() }
+    }
+
+    /// Starts a step of `rows` rows and returns, for each row, the row it had at every
+    /// earlier step (oldest first).
+    pub fn begin_step(&mut self, rows: usize) -> Vec<Vec<u32>> {
+        let done = self.rows_at.len();
+        if done > 0 && self.parents.len() < done {
+            // no reorder since the last step: rows kept their numbers
+            self.parents.push((0..self.rows_at[done - 1] as u32).collect());
+        }
+        self.rows_at.push(rows);
+        (0..rows)
+            .map(|r| {
+                let mut chain = vec![0u32; done];
+                let mut cur = r as u32;
+                for s in (0..done).rev() {
+                    cur = self.parents[s][cur as usize];
+                    chain[s] = cur;
+                }
+                chain
+            })
+            .collect()
+    }
+
+    /// Records that the next step's row `j` continues row `rows[j]` of the last step.
+    pub fn reorder(&mut self, rows: &[usize]) {
+        let done = self.rows_at.len();
+        if self.parents.len() == done {
+            // a second reorder before the next step composes with the first
+            if let Some(last) = self.parents.last_mut() {
+                *last = rows.iter().map(|&r| last[r]).collect();
+            }
+        } else {
+            self.parents.push(rows.iter().map(|&r| r as u32).collect());
+        }
+    }
+
+    pub fn push(&mut self, layer: usize, keys: Vec<f32>, values: Vec<f32>) {
+        self.keys[layer].push(keys);
+        self.values[layer].push(values);
+    }
+
+    /// Self-attention of `q` (`rows × d`) over each row's history, the current step's keys and
+    /// values (already pushed for `layer`) included. Returns the context, `rows × d`.
+    pub fn attend(&self, layer: usize, q: &[f32], lineage: &[Vec<u32>], heads: usize, scale: f32) -> Vec<f32> {
+        let d = q.len() / lineage.len().max(1);
+        let hd = d / heads;
+        let keys = &self.keys[layer];
+        let values = &self.values[layer];
+        let steps = keys.len();
+        let mut ctx = vec![0f32; q.len()];
+        let mut scores = vec![0f32; steps];
+        for (r, chain) in lineage.iter().enumerate() {
+            // the current step's row is `r` itself
+            let at = |s: usize| if s + 1 == steps { r } else { chain[s] as usize };
+            for h in 0..heads {
+                let qh = &q[r * d + h * hd..r * d + (h + 1) * hd];
+                for (s, score) in scores.iter_mut().enumerate() {
+                    let i = at(s);
+                    *score = dot(qh, &keys[s][i * d + h * hd..i * d + (h + 1) * hd]) * scale;
+                }
+                softmax_in_place(&mut scores);
+                let out = &mut ctx[r * d + h * hd..r * d + (h + 1) * hd];
+                for (s, &p) in scores.iter().enumerate() {
+                    let i = at(s);
+                    axpy(p, &values[s][i * d + h * hd..i * d + (h + 1) * hd], out);
+                }
+            }
+        }
+        ctx
+    }
+}
+
+/// Cross-attention keys/values of the encoded sources, one block per input (never copied
+/// per beam: every beam row of an input reads its input's block).
+pub struct Memory {
+    /// Per layer: `inputs × src_max × d`.
+    pub keys: Vec<Vec<f32>>,
+    pub values: Vec<Vec<f32>>,
+    pub src_max: usize,
+    pub d: usize,
+}
+
+impl Memory {
+    /// Cross-attention for rows whose input blocks are `block_of_row[r]` with real lengths
+    /// `len_of_row[r]`. When `probs_out` is given it receives each row's attention weights
+    /// (first head, or mean of heads), `rows × src_max`, zero past the source's length.
+    #[allow(clippy::too_many_arguments)]
+    pub fn attend(
+        &self,
+        layer: usize,
+        q: &[f32],
+        block_of_row: &[usize],
+        len_of_row: &[usize],
+        heads: usize,
+        scale: f32,
+        mut probs_out: Option<(&mut [f32], bool)>,
+    ) -> Vec<f32> {
+        let d = self.d;
+        let hd = d / heads;
+        let (keys, values) = (&self.keys[layer], &self.values[layer]);
+        let mut ctx = vec![0f32; q.len()];
+        let mut scores = vec![0f32; self.src_max];
+        for (r, (&b, &len)) in block_of_row.iter().zip(len_of_row).enumerate() {
+            let base = b * self.src_max * d;
+            for h in 0..heads {
+                let qh = &q[r * d + h * hd..r * d + (h + 1) * hd];
+                let sc = &mut scores[..len];
+                for (j, score) in sc.iter_mut().enumerate() {
+                    let k = base + j * d + h * hd;
+                    *score = dot(qh, &keys[k..k + hd]) * scale;
+                }
+                softmax_in_place(sc);
+                let out = &mut ctx[r * d + h * hd..r * d + (h + 1) * hd];
+                for (j, &p) in sc.iter().enumerate() {
+                    let v = base + j * d + h * hd;
+                    axpy(p, &values[v..v + hd], out);
+                }
+                if let Some((probs, mean)) = probs_out.as_mut() {
+                    let row = &mut probs[r * self.src_max..r * self.src_max + len];
+                    if *mean {
+                        for (o, &p) in row.iter_mut().zip(sc.iter()) {
+                            *o += p / heads as f32;
+                        }
+                    } else if h == 0 {
+                        row.copy_from_slice(sc);
+                    }
+                }
+            }
+        }
+        ctx
+    }
+}
+
+#[inline]
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    // Four accumulators let the compiler vectorize without reassociating one long chain.
+    let mut acc = [0f32; 4];
+    let chunks = a.len() / 4;
+    for i in 0..chunks {
+        for l in 0..4 {
+            acc[l] += a[4 * i + l] * b[4 * i + l];
+        }
+    }
+    let mut s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    for i in chunks * 4..a.len() {
+        s += a[i] * b[i];
+    }
+    s
+}
+
+#[inline]
+fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
+    for (o, &v) in y.iter_mut().zip(x) {
+        *o += alpha * v;
+    }
+}
+
+fn softmax_in_place(x: &mut [f32]) {
+    let max = x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut sum = 0.0;
+    for v in x.iter_mut() {
+        *v = (*v - max).exp();
+        sum += *v;
+    }
+    for v in x.iter_mut() {
+        *v /= sum;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lineage_follows_reorders() {
+        let mut c = StepCache::new(1);
+        assert_eq!(c.begin_step(3), vec![Vec::<u32>::new(); 3]);
+        c.push(0, vec![0.0; 3], vec![0.0; 3]);
+        c.reorder(&[2, 2, 0]);
+        c.begin_step(3);
+        c.push(0, vec![0.0; 3], vec![0.0; 3]);
+        c.reorder(&[1, 0]); // an input finished: 2 rows left
+        // step-2 row 0 -> step-1 row 1 -> step-0 row 2; row 1 -> step-1 row 0 -> step-0 row 2
+        assert_eq!(c.begin_step(2), vec![vec![2, 1], vec![2, 0]]);
+        c.push(0, vec![0.0; 2], vec![0.0; 2]);
+        // no reorder: identity
+        assert_eq!(c.begin_step(2), vec![vec![2, 1, 0], vec![2, 0, 1]]);
+    }
+
+    #[test]
+    fn softmax_sums_to_one() {
+        let mut x = [1.0, 2.0, 3.0];
+        softmax_in_place(&mut x);
+        assert!((x.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+    }
+}
