@@ -22,8 +22,9 @@
 # Idempotent, like build-wasm.sh. Prints the artifacts' paths and sizes.
 set -euo pipefail
 
+# shellcheck disable=SC2034 # read by lib-toolchain.sh
 RETORT_LOG_TAG=build-aarch64
-# shellcheck source=lib-toolchain.sh
+# shellcheck source-path=SCRIPTDIR source=lib-toolchain.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib-toolchain.sh"
 
 TARGET=aarch64-unknown-linux-gnu
@@ -43,7 +44,7 @@ build_std=()
 if compgen -G "$sysroot/lib/rustlib/$TARGET/lib/libstd-*.rlib" >/dev/null; then
     retort_log "using the prebuilt $TARGET std in $sysroot/lib/rustlib/$TARGET"
 else
-    build_std=(-Zbuild-std=std,panic_abort)
+    build_std=("-Zbuild-std=std,panic_abort")
     retort_log "no prebuilt $TARGET std: building it from rust-web-src (-Zbuild-std)"
 fi
 

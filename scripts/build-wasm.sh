@@ -20,8 +20,9 @@
 # Prints the produced .rlib / .wasm paths and sizes (stdout) at the end.
 set -euo pipefail
 
+# shellcheck disable=SC2034 # read by lib-toolchain.sh
 RETORT_LOG_TAG=build-wasm
-# shellcheck source=lib-toolchain.sh
+# shellcheck source-path=SCRIPTDIR source=lib-toolchain.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib-toolchain.sh"
 
 TARGET=wasm32-unknown-unknown
@@ -41,6 +42,13 @@ target_dir="${RETORT_WASM_TARGET_DIR:-$RETORT_ROOT/target/wasm}"
 # getrandom_backend="wasm_js": getrandom 0.3.0-0.3.3 need it on
 # wasm32-unknown-unknown (0.3.4+ and 0.4 only need their `wasm_js` *feature*,
 # and ignore this value). Inert for every other crate.
+# If the build stops in getrandom with "The wasm32/64-unknown-unknown are not
+# supported by default; ... enable the "wasm_js" crate feature", some crate in
+# the graph pulls a getrandom whose `wasm_js` feature nobody turns on: the crate
+# being built needs, for wasm only,
+#   [target.'cfg(all(target_family = "wasm", target_os = "unknown"))'.dependencies]
+#   getrandom = { version = "0.4", features = ["wasm_js"] }
+# (burn 0.22 -> rand_distr 0.6 -> rand 0.10 -> getrandom 0.4 is such a path).
 rustflags="-C target-feature=+simd128 --cfg getrandom_backend=\"wasm_js\""
 if [ -n "${RETORT_WASM_RUSTFLAGS:-}" ]; then
     rustflags="$rustflags $RETORT_WASM_RUSTFLAGS"

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # variables here are set for the sourcing scripts
 # Shared helpers for Retort's cross-build scripts (build-wasm.sh, build-aarch64.sh).
 # Source it; do not execute it.
 #

@@ -175,7 +175,9 @@ impl Bundle {
         ]
         .into_iter()
         .collect();
-        safetensors::tensor::serialize(views, Some(metadata)).map_err(|e| Error::InvalidBundle(e.to_string()))
+        let bytes =
+            safetensors::tensor::serialize(views, Some(metadata)).map_err(|e| Error::InvalidBundle(e.to_string()))?;
+        Ok(canonical_header(bytes))
     }
 
     /// Reads a bundle from its bytes, checking version, payload hash, spec and tensor shapes.
@@ -236,6 +238,24 @@ impl Bundle {
     pub fn parameter_count(&self) -> usize {
         self.tensors.values().map(|t| t.data.len()).sum()
     }
+}
+
+/// Rewrites the header with sorted keys so equal bundles are equal files (safetensors
+/// writes its metadata map in hash order). Same keys and values, so the length is unchanged.
+fn canonical_header(mut bytes: Vec<u8>) -> Vec<u8> {
+    let Some(n) = bytes.get(..8).map(|b| u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]) as usize)
+    else {
+        return bytes;
+    };
+    let Some(header) = bytes.get(8..8 + n) else { return bytes };
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(header) else { return bytes };
+    let Ok(sorted) = serde_json::to_string(&value) else { return bytes };
+    if sorted.len() <= n {
+        let mut padded = sorted.into_bytes();
+        padded.resize(n, b' ');
+        bytes[8..8 + n].copy_from_slice(&padded);
+    }
+    bytes
 }
 
 /// Whether the file starts like a safetensors file (length-prefixed JSON header), so a

@@ -357,6 +357,9 @@ fn bundle_round_trips_and_f16_is_close() {
     let back = Bundle::from_bytes(&bytes).expect("read");
     assert_eq!(back.meta, b.meta);
     assert_eq!(back.tensors, b.tensors);
+    for _ in 0..4 {
+        assert_eq!(b.to_bytes(StorageType::F32).expect("write"), bytes, "equal bundles must be equal files");
+    }
     let half = Bundle::from_bytes(&b.to_bytes(StorageType::F16).expect("f16")).expect("read f16");
     for (n, t) in &b.tensors {
         for (x, y) in t.data.iter().zip(&half.tensors[n].data) {

@@ -157,17 +157,19 @@ impl Memory {
 
 #[inline]
 fn dot(a: &[f32], b: &[f32]) -> f32 {
-    // Four accumulators let the compiler vectorize without reassociating one long chain.
-    let mut acc = [0f32; 4];
-    let chunks = a.len() / 4;
-    for i in 0..chunks {
-        for l in 0..4 {
-            acc[l] += a[4 * i + l] * b[4 * i + l];
+    // Eight independent lanes: the compiler turns them into SIMD without reassociating a
+    // single long chain.
+    let mut acc = [0f32; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for l in 0..8 {
+            acc[l] += x[l] * y[l];
         }
     }
-    let mut s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
-    for i in chunks * 4..a.len() {
-        s += a[i] * b[i];
+    let mut s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    for (x, y) in ra.iter().zip(rb) {
+        s += x * y;
     }
     s
 }
