@@ -38,6 +38,19 @@ pub enum AttentionChoice {
     Average,
 }
 
+/// Which OpenNMT-py generation's beam search to reproduce where they differ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum BeamCompat {
+    /// 0.9-2.x: an input stops once its top beam has finished at any step (and n_best
+    /// hypotheses exist); beams descended from one ancestor share their n-gram blocking sets.
+    #[default]
+    OpennmtPy1,
+    /// 3.x: an input stops when its top beam finishes at the current step; each hypothesis
+    /// owns its n-gram blocking sets.
+    OpennmtPy3,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TranslateOptions {
@@ -73,6 +86,8 @@ pub struct TranslateOptions {
     pub sampling: bool,
     /// Number of inputs decoded together.
     pub batch_size: usize,
+    /// Beam-search semantics to reproduce (OpenNMT-py 1.x or 3.x).
+    pub beam_compat: BeamCompat,
 }
 
 impl Default for TranslateOptions {
@@ -98,6 +113,7 @@ impl Default for TranslateOptions {
             seed: 0,
             sampling: false,
             batch_size: 32,
+            beam_compat: BeamCompat::OpennmtPy1,
         }
     }
 }

@@ -7,11 +7,13 @@
 //! start token. The selection runs on the host: the model returns log-probabilities for all
 //! rows of a step at once and only the bookkeeping happens here.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use crate::error::{Error, Result};
 use crate::model::{AttentionKind, Seq2SeqModel};
-use crate::options::{CoveragePenalty, LengthPenalty, TranslateOptions};
+use crate::options::{BeamCompat, CoveragePenalty, LengthPenalty, TranslateOptions};
 
 /// Scores OpenNMT-py writes into forbidden entries; kept so near-ties resolve the same way.
 const FORBID_EOS: f32 = -1e20;
@@ -64,8 +66,9 @@ struct Path {
     seq: Vec<u32>,
     attn: Vec<Vec<f32>>,
     coverage: Vec<f32>,
-    /// n-gram prefix -> tokens that would repeat an n-gram (block_ngram_repeat).
-    forbidden: HashMap<Vec<u32>, HashSet<u32>>,
+    /// n-gram prefix -> tokens that would repeat an n-gram (block_ngram_repeat). The sets
+    /// are shared between beams under OpenNMT-py 1.x semantics (it copied the map shallowly).
+    forbidden: HashMap<Vec<u32>, Rc<RefCell<HashSet<u32>>>>,
 }
 
 /// Search state of one input.
@@ -181,7 +184,7 @@ impl<'m, M: Seq2SeqModel> Searcher<'m, M> {
                         let seq = &item.paths[b].seq;
                         let key = seq[seq.len() - (block - 1)..].to_vec();
                         if let Some(f) = item.paths[b].forbidden.get(&key) {
-                            for &tok in f {
+                            for &tok in f.borrow().iter() {
                                 row[tok as usize] = FORBID_NGRAM;
                             }
                         }
@@ -219,11 +222,22 @@ impl<'m, M: Seq2SeqModel> Searcher<'m, M> {
                         p.attn.push(row);
                     }
                     if block > 0 {
-                        p.forbidden = old.forbidden.clone();
+                        p.forbidden = match opts.beam_compat {
+                            BeamCompat::OpennmtPy1 => old.forbidden.clone(),
+                            BeamCompat::OpennmtPy3 => old
+                                .forbidden
+                                .iter()
+                                .map(|(k, v)| (k.clone(), Rc::new(RefCell::new(v.borrow().clone()))))
+                                .collect(),
+                        };
                         if p.seq.len() >= block {
                             let ngram = &p.seq[p.seq.len() - block..];
                             if !ngram.iter().any(|x| ignore.contains(x)) {
-                                p.forbidden.entry(ngram[..block - 1].to_vec()).or_default().insert(ngram[block - 1]);
+                                p.forbidden
+                                    .entry(ngram[..block - 1].to_vec())
+                                    .or_default()
+                                    .borrow_mut()
+                                    .insert(ngram[block - 1]);
                             }
                         }
                     }
@@ -243,7 +257,10 @@ impl<'m, M: Seq2SeqModel> Searcher<'m, M> {
                 let at_max = cur_len + 1 == opts.max_length + 1;
                 let is_finished: Vec<bool> = item.paths.iter().map(|p| at_max || *p.seq.last().unwrap_or(&0) == t.eos).collect();
                 if is_finished.iter().any(|&f| f) {
-                    item.top_beam_finished |= is_finished[0];
+                    item.top_beam_finished = match opts.beam_compat {
+                        BeamCompat::OpennmtPy1 => item.top_beam_finished || is_finished[0],
+                        BeamCompat::OpennmtPy3 => is_finished[0],
+                    };
                     for (j, _) in is_finished.iter().enumerate().filter(|(_, f)| **f) {
                         item.log_probs[j] = FINISHED_BEAM;
                         let p = &item.paths[j];

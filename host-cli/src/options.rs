@@ -2,7 +2,7 @@
 //! bundle's recommended default only when given.
 
 use clap::{Args, ValueEnum};
-use retort_core::options::{AttentionChoice, CoveragePenalty, LengthPenalty};
+use retort_core::options::{AttentionChoice, BeamCompat, CoveragePenalty, LengthPenalty};
 use retort_core::TranslateOptions;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -17,6 +17,14 @@ pub enum CoveragePenaltyArg {
     None,
     Wu,
     Summary,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BeamCompatArg {
+    #[value(name = "opennmt-py-1")]
+    OpennmtPy1,
+    #[value(name = "opennmt-py-3")]
+    OpennmtPy3,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -86,6 +94,10 @@ pub struct DecodeArgs {
     /// Sampling seed; equal seeds give equal outputs.
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
+    /// Beam-search semantics to reproduce where OpenNMT-py generations differ (stop rule,
+    /// n-gram blocking); imported 3.x checkpoints default to opennmt-py-3.
+    #[arg(long, value_enum, value_name = "GEN")]
+    pub beam_compat: Option<BeamCompatArg>,
 }
 
 impl DecodeArgs {
@@ -133,5 +145,11 @@ impl DecodeArgs {
         set(&mut opts.sampling_topp, &self.sampling_topp);
         set(&mut opts.sampling_temperature, &self.sampling_temperature);
         set(&mut opts.seed, &self.seed);
+        if let Some(c) = self.beam_compat {
+            opts.beam_compat = match c {
+                BeamCompatArg::OpennmtPy1 => BeamCompat::OpennmtPy1,
+                BeamCompatArg::OpennmtPy3 => BeamCompat::OpennmtPy3,
+            };
+        }
     }
 }

@@ -21,7 +21,7 @@ use std::path::Path;
 use std::rc::Rc;
 
 use retort_core::bundle::{sha256_hex, Bundle, BundleMeta, Provenance, TensorData, TokenizerKind};
-use retort_core::options::TranslateOptions;
+use retort_core::options::{BeamCompat, TranslateOptions};
 use retort_core::spec::{names, Activation, ModelSpec, NormPosition, PositionKind, SpecialTokens};
 use retort_core::tokenize::SideTokenizer;
 
@@ -538,8 +538,12 @@ pub fn checkpoint_to_bundle(
             src_tokenizer,
             tgt_tokenizer,
             // OpenNMT-py's translate defaults (1.2 through 3.x): beam 5, n_best 1, max_length
-            // 100, min_length 0, no penalties.
-            decoding: TranslateOptions::default(),
+            // 100, min_length 0, no penalties; beam-search semantics of the generation that
+            // trained the model.
+            decoding: TranslateOptions {
+                beam_compat: if modern_vocab { BeamCompat::OpennmtPy3 } else { BeamCompat::OpennmtPy1 },
+                ..TranslateOptions::default()
+            },
             provenance: Provenance {
                 source_format: format!(
                     "opennmt-py {generation} checkpoint ({})",
