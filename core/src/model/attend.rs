@@ -66,6 +66,16 @@ impl StepCache {
     /// Self-attention of `q` (`rows × d`) over each row's history, the current step's keys and
     /// values (already pushed for `layer`) included. Returns the context, `rows × d`.
     pub fn attend(&self, layer: usize, q: &[f32], lineage: &[Vec<u32>], heads: usize, scale: f32) -> Vec<f32> {
+        #[cfg(target_arch = "x86_64")]
+        if simd::has_avx2_fma() {
+            // SAFETY: the CPU supports AVX2 and FMA (checked just above).
+            return unsafe { simd::step_attend_avx2(self, layer, q, lineage, heads, scale) };
+        }
+        self.attend_portable(layer, q, lineage, heads, scale)
+    }
+
+    #[inline(always)]
+    fn attend_portable(&self, layer: usize, q: &[f32], lineage: &[Vec<u32>], heads: usize, scale: f32) -> Vec<f32> {
         let d = q.len() / lineage.len().max(1);
         let hd = d / heads;
         let keys = &self.keys[layer];
@@ -117,6 +127,26 @@ impl Memory {
         len_of_row: &[usize],
         heads: usize,
         scale: f32,
+        probs_out: Option<(&mut [f32], bool)>,
+    ) -> Vec<f32> {
+        #[cfg(target_arch = "x86_64")]
+        if simd::has_avx2_fma() {
+            // SAFETY: the CPU supports AVX2 and FMA (checked just above).
+            return unsafe { simd::memory_attend_avx2(self, layer, q, block_of_row, len_of_row, heads, scale, probs_out) };
+        }
+        self.attend_portable(layer, q, block_of_row, len_of_row, heads, scale, probs_out)
+    }
+
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn attend_portable(
+        &self,
+        layer: usize,
+        q: &[f32],
+        block_of_row: &[usize],
+        len_of_row: &[usize],
+        heads: usize,
+        scale: f32,
         mut probs_out: Option<(&mut [f32], bool)>,
     ) -> Vec<f32> {
         let d = self.d;
@@ -155,7 +185,45 @@ impl Memory {
     }
 }
 
-#[inline]
+/// The same loops compiled for AVX2+FMA, chosen at run time: the portable build targets
+/// baseline x86-64, whose 128-bit vectors leave most of a modern core idle.
+#[cfg(target_arch = "x86_64")]
+mod simd {
+    use super::{Memory, StepCache};
+
+    pub fn has_avx2_fma() -> bool {
+        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn step_attend_avx2(
+        c: &StepCache,
+        layer: usize,
+        q: &[f32],
+        lineage: &[Vec<u32>],
+        heads: usize,
+        scale: f32,
+    ) -> Vec<f32> {
+        c.attend_portable(layer, q, lineage, heads, scale)
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    #[allow(clippy::too_many_arguments)]
+    pub unsafe fn memory_attend_avx2(
+        m: &Memory,
+        layer: usize,
+        q: &[f32],
+        block_of_row: &[usize],
+        len_of_row: &[usize],
+        heads: usize,
+        scale: f32,
+        probs_out: Option<(&mut [f32], bool)>,
+    ) -> Vec<f32> {
+        m.attend_portable(layer, q, block_of_row, len_of_row, heads, scale, probs_out)
+    }
+}
+
+#[inline(always)]
 fn dot(a: &[f32], b: &[f32]) -> f32 {
     // Eight independent lanes: the compiler turns them into SIMD without reassociating a
     // single long chain.
@@ -174,13 +242,14 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
     s
 }
 
-#[inline]
+#[inline(always)]
 fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
     for (o, &v) in y.iter_mut().zip(x) {
         *o += alpha * v;
     }
 }
 
+#[inline(always)]
 fn softmax_in_place(x: &mut [f32]) {
     let max = x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
     let mut sum = 0.0;
