@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Browser host tests: builds web/pkg (scripts/build-web.sh) and the native CLI, installs
+# Debian's chromium when missing, then runs `node --test` on web/test/: the wasm engine under
+# node against the native CLI on the golden fixtures, and the demo page in headless Chromium.
+# Usage: scripts/test-web.sh   (RETORT_SKIP_WEB_BUILD=1 reuses an existing web/pkg)
+set -euo pipefail
+
+# shellcheck disable=SC2034 # read by lib-toolchain.sh
+RETORT_LOG_TAG=test-web
+# shellcheck source-path=SCRIPTDIR source=lib-toolchain.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib-toolchain.sh"
+cd "$RETORT_ROOT"
+
+command -v node >/dev/null || retort_die "node (20+) is required"
+[ -x /usr/bin/chromium ] || retort_apt_install chromium
+
+if [ "${RETORT_SKIP_WEB_BUILD:-0}" != 1 ] || [ ! -f web/pkg/retort_wasm_bg.wasm ]; then
+    scripts/build-web.sh
+fi
+(cd web && { [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund; })
+cargo build --release --locked -p retort-cli
+
+cd web
+node --test --test-concurrency=1 test/wasm.test.mjs test/page.test.mjs

@@ -1,0 +1,73 @@
+// Shared test helpers: paths, the native CLI, the wasm engine under node.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const WEB = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const ROOT = path.resolve(WEB, '..');
+export const PKG = path.join(WEB, 'pkg');
+export const RETORT = process.env.RETORT_BIN || path.join(ROOT, 'target', 'release', 'retort');
+export const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'retort-web-'));
+
+/** The wasm engine, initialised in node from web/pkg's --target web build. */
+export async function loadWasm() {
+  const mod = await import(path.join(PKG, 'retort_wasm.js'));
+  mod.initSync({ module: fs.readFileSync(path.join(PKG, 'retort_wasm_bg.wasm')) });
+  return mod;
+}
+
+/** Runs `retort translate --format jsonl` on `inputs` with CLI flags; returns parsed lines. */
+export function cliTranslate(inputs, flags, model) {
+  const file = path.join(TMP, `in-${process.pid}-${Math.random().toString(36).slice(2)}.txt`);
+  fs.writeFileSync(file, inputs.join('\n') + '\n');
+  const args = ['translate', '--format', 'jsonl', ...(model ? ['-m', model] : []), ...flags, file];
+  const out = execFileSync(RETORT, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
+  return out.trim().split('\n').map((l) => JSON.parse(l));
+}
+
+/** The onmt12 fixture imported into a bundle (once per process). */
+let onmt12;
+export function onmt12Bundle() {
+  if (!onmt12) {
+    onmt12 = path.join(TMP, 'onmt12.retort');
+    execFileSync(RETORT, ['import', path.join(ROOT, 'fixtures', 'onmt12', 'model_zip.pt'), '-o', onmt12], { stdio: 'pipe' });
+  }
+  return onmt12;
+}
+
+/** Largest score / attention deviation seen by assertSame (reported by the tests). */
+export const deviation = { score: 0, attention: 0 };
+
+/**
+ * Asserts wasm and native predictions agree: tokens equal, scores within `tol` absolute or
+ * 1e-6 relative (whichever is larger: f32 sums over long hypotheses differ by a few ulps between
+ * the native AVX kernels and wasm SIMD), attention within `tol`.
+ */
+export function assertSame(assert, wasm, native, tol, label = '') {
+  assert.equal(wasm.length, native.length, `${label}: number of inputs`);
+  for (let i = 0; i < wasm.length; i++) {
+    const w = wasm[i].predictions, n = native[i].predictions;
+    assert.equal(w.length, n.length, `${label} input ${i}: n-best size`);
+    for (let k = 0; k < w.length; k++) {
+      assert.deepEqual(w[k].tokens, n[k].tokens, `${label} input ${i} rank ${k}: tokens`);
+      const d = Math.abs(w[k].score - n[k].score);
+      deviation.score = Math.max(deviation.score, d);
+      assert.ok(d <= Math.max(tol, 1e-6 * Math.abs(n[k].score)),
+        `${label} input ${i} rank ${k}: score ${w[k].score} vs native ${n[k].score}`);
+      if (n[k].attention) {
+        const a = w[k].attention;
+        assert.equal(a.rows, n[k].attention.length, `${label} input ${i} rank ${k}: attention rows`);
+        assert.equal(a.cols, n[k].attention[0].length, `${label} input ${i} rank ${k}: attention cols`);
+        n[k].attention.forEach((row, r) => row.forEach((v, c) => {
+          const da = Math.abs(a.data[r * a.cols + c] - v);
+          if (da > deviation.attention) deviation.attention = da;
+          if (da > tol) {
+            assert.fail(`${label} input ${i} rank ${k}: attention[${r}][${c}] ${a.data[r * a.cols + c]} vs ${v}`);
+          }
+        }));
+      }
+    }
+  }
+}
