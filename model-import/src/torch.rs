@@ -616,8 +616,8 @@ impl TorchFile {
             .map(|&e| {
                 let p = at(e);
                 match dtype {
-                    DType::I64 => i64::from_le_bytes(b[p..p + 8].try_into().unwrap()),
-                    DType::I32 => i32::from_le_bytes(b[p..p + 4].try_into().unwrap()) as i64,
+                    DType::I64 => i64::from_le_bytes(std::array::from_fn(|i| b[p + i])),
+                    DType::I32 => i32::from_le_bytes(std::array::from_fn(|i| b[p + i])) as i64,
                     DType::I16 => i16::from_le_bytes([b[p], b[p + 1]]) as i64,
                     DType::I8 => b[p] as i8 as i64,
                     DType::U8 | DType::Bool => b[p] as i64,

@@ -144,17 +144,38 @@ impl Loader<'_> {
     /// Linear layers from PyTorch-layout [out, in] weights, several concatenated on the output
     /// axis (fused projections), returned as burn-layout [in, sum(out)].
     fn lin(&self, prefixes: &[String], bias: bool) -> Result<Lin> {
-        let mut ws = Vec::new();
+        let mut rows: Vec<&[f32]> = Vec::new();
+        let mut inp = None;
         let mut bs = Vec::new();
         for p in prefixes {
-            ws.push(self.t2(&format!("{p}.weight"))?);
+            let name = format!("{p}.weight");
+            let (shape, data) = self.raw(&name)?;
+            let [out_f, in_f] = shape else {
+                return Err(tensor_err(&name, format!("expected 2 dimensions, found shape {shape:?}")));
+            };
+            if *inp.get_or_insert(*in_f) != *in_f {
+                return Err(tensor_err(&name, "fused projections disagree on input size"));
+            }
+            rows.extend(data.chunks_exact(*in_f).take(*out_f));
             if bias {
                 bs.push(self.t1(&format!("{p}.bias"))?);
             }
         }
-        let w = Tensor::cat(ws, 0).transpose();
         let b = if bias { Some(Tensor::cat(bs, 0)) } else { None };
-        Ok(Lin { w, b })
+        Ok(Lin { w: self.transposed(&rows, inp.unwrap_or(0)), b })
+    }
+
+    /// A contiguous [in, out] weight from PyTorch's [out, in] rows. Transposed once here:
+    /// a transposed view would make every matmul take the strided (slower) path.
+    fn transposed(&self, rows: &[&[f32]], inp: usize) -> Tensor<2> {
+        let out = rows.len();
+        let mut t = vec![0f32; inp * out];
+        for (o, row) in rows.iter().enumerate() {
+            for (i, &x) in row.iter().enumerate() {
+                t[i * out + o] = x;
+            }
+        }
+        Tensor::from_data(TensorData::new(t, [inp, out]), &self.device)
     }
 
     fn norm(&self, prefix: &str, eps: f64) -> Result<Norm> {
@@ -210,14 +231,20 @@ impl Transformer {
         let pre = spec.norm == NormPosition::Pre;
         let src_emb = ld.t2(names::SRC_EMB)?;
         let tgt_emb = if spec.shared_embeddings { src_emb.clone() } else { ld.t2(names::TGT_EMB)? };
-        let gen_w = if spec.tied_generator { tgt_emb.clone() } else { ld.t2(names::GENERATOR_WEIGHT)? };
+        let gen_name = match (spec.tied_generator, spec.shared_embeddings) {
+            (false, _) => names::GENERATOR_WEIGHT,
+            (true, true) => names::SRC_EMB,
+            (true, false) => names::TGT_EMB,
+        };
+        let (_, gen_data) = ld.raw(gen_name)?;
+        let gen_w = ld.transposed(&gen_data.chunks_exact(spec.d_model).collect::<Vec<_>>(), spec.d_model);
         let gen_b = if spec.generator_bias { Some(ld.t1(names::GENERATOR_BIAS)?) } else { None };
         Ok(Transformer {
             enc_pos: ld.t2(names::ENC_POS)?,
             dec_pos: ld.t2(names::DEC_POS)?,
             enc_norm: if pre { Some(ld.norm(names::ENC_NORM, eps)?) } else { None },
             dec_norm: if pre { Some(ld.norm(names::DEC_NORM, eps)?) } else { None },
-            generator: Lin { w: gen_w.transpose(), b: gen_b },
+            generator: Lin { w: gen_w, b: gen_b },
             src_emb,
             tgt_emb,
             encoder,
