@@ -107,14 +107,40 @@ impl StepCache {
 /// Cross-attention keys/values of the encoded sources, one block per input (never copied
 /// per beam: every beam row of an input reads its input's block).
 pub struct Memory {
+    /// Per layer: keys transposed per input and head, `inputs × heads × head_dim × src_max`,
+    /// so a query's scores over all source positions are head_dim contiguous multiply-adds
+    /// (no per-position horizontal sums).
+    keys_t: Vec<Vec<f32>>,
     /// Per layer: `inputs × src_max × d`.
-    pub keys: Vec<Vec<f32>>,
-    pub values: Vec<Vec<f32>>,
+    values: Vec<Vec<f32>>,
     pub src_max: usize,
-    pub d: usize,
+    d: usize,
 }
 
 impl Memory {
+    pub fn new(src_max: usize, d: usize) -> Self {
+        Memory { keys_t: Vec::new(), values: Vec::new(), src_max, d }
+    }
+
+    /// Adds a layer's keys and values, each `inputs × src_max × d` (heads side by side).
+    pub fn push_layer(&mut self, keys: &[f32], values: Vec<f32>, heads: usize) {
+        let (s, d) = (self.src_max, self.d);
+        let hd = d / heads;
+        let inputs = keys.len() / (s * d).max(1);
+        let mut kt = vec![0f32; keys.len()];
+        for b in 0..inputs {
+            for j in 0..s {
+                let row = &keys[(b * s + j) * d..(b * s + j + 1) * d];
+                for (c, &x) in row.iter().enumerate() {
+                    let (h, e) = (c / hd, c % hd);
+                    kt[((b * heads + h) * hd + e) * s + j] = x;
+                }
+            }
+        }
+        self.keys_t.push(kt);
+        self.values.push(values);
+    }
+
     /// Cross-attention for rows whose input blocks are `block_of_row[r]` with real lengths
     /// `len_of_row[r]`. When `probs_out` is given it receives each row's attention weights
     /// (first head, or mean of heads), `rows × src_max`, zero past the source's length.
@@ -151,17 +177,19 @@ impl Memory {
     ) -> Vec<f32> {
         let d = self.d;
         let hd = d / heads;
-        let (keys, values) = (&self.keys[layer], &self.values[layer]);
+        let s = self.src_max;
+        let (keys_t, values) = (&self.keys_t[layer], &self.values[layer]);
         let mut ctx = vec![0f32; q.len()];
-        let mut scores = vec![0f32; self.src_max];
+        let mut scores = vec![0f32; s];
         for (r, (&b, &len)) in block_of_row.iter().zip(len_of_row).enumerate() {
-            let base = b * self.src_max * d;
+            let base = b * s * d;
             for h in 0..heads {
                 let qh = &q[r * d + h * hd..r * d + (h + 1) * hd];
                 let sc = &mut scores[..len];
-                for (j, score) in sc.iter_mut().enumerate() {
-                    let k = base + j * d + h * hd;
-                    *score = dot(qh, &keys[k..k + hd]) * scale;
+                sc.fill(0.0);
+                let kt = &keys_t[(b * heads + h) * hd * s..(b * heads + h + 1) * hd * s];
+                for (e, &qe) in qh.iter().enumerate() {
+                    axpy(qe * scale, &kt[e * s..e * s + len], sc);
                 }
                 softmax_in_place(sc);
                 let out = &mut ctx[r * d + h * hd..r * d + (h + 1) * hd];

@@ -379,8 +379,7 @@ impl Seq2SeqModel for Transformer {
             x = n.forward(x);
         }
 
-        let mut keys = Vec::with_capacity(self.decoder.len());
-        let mut values = Vec::with_capacity(self.decoder.len());
+        let mut memory = Memory::new(s, d);
         for layer in &self.decoder {
             // [b, s, 2d] -> keys and values, each b × s × d
             let kv = to_host(layer.cross_kv.forward(x.clone()), "cross-attention memory")?;
@@ -389,14 +388,13 @@ impl Seq2SeqModel for Transformer {
                 k.extend_from_slice(&row[..d]);
                 v.extend_from_slice(&row[d..]);
             }
-            keys.push(k);
-            values.push(v);
+            memory.push_layer(&k, v, self.spec.heads);
         }
         Ok(TransformerState {
             width,
             blocks: (0..b).collect(),
             src_lens,
-            memory: Memory { keys, values, src_max: s, d },
+            memory,
             cache: StepCache::new(self.decoder.len()),
             step: 0,
         })
