@@ -304,10 +304,12 @@ fn import_ctranslate2_and_translate() {
 
 #[test]
 fn import_errors() {
-    let err = fails(&retort(&["import", "/no/such/checkpoint.pt", "-o", "/tmp/never.retort"], ""), 2);
-    assert!(err.contains("/no/such/checkpoint.pt"), "{err}");
     let dir = temp_dir("import-errors");
-    let err = fails(&retort(&["import", dir.to_str().expect("path"), "-o", "/tmp/never.retort"], ""), 1);
+    let never = dir.join("never.retort");
+    let never = never.to_str().expect("path");
+    let err = fails(&retort(&["import", "/no/such/checkpoint.pt", "-o", never], ""), 2);
+    assert!(err.contains("/no/such/checkpoint.pt"), "{err}");
+    let err = fails(&retort(&["import", dir.to_str().expect("path"), "-o", never], ""), 1);
     assert!(err.contains("model.bin"), "{err}");
 }
 
