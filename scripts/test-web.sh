@@ -18,7 +18,9 @@ if [ "${RETORT_SKIP_WEB_BUILD:-0}" != 1 ] || [ ! -f web/pkg/retort_wasm_bg.wasm 
     scripts/build-web.sh
 fi
 (cd web && { [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund; })
-cargo build --release --locked -p retort-cli
+# --workspace: the same feature set as scripts/test.sh's `cargo test --workspace`, so the
+# native build is reused instead of compiling burn a second time for `-p retort-cli` alone.
+cargo build --release --locked --workspace
 
 cd web
 node --test --test-concurrency=1 test/wasm.test.mjs test/page.test.mjs
