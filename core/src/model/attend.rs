@@ -69,7 +69,7 @@ impl StepCache {
         #[cfg(target_arch = "x86_64")]
         if simd::has_avx2_fma() {
             // SAFETY: the CPU supports AVX2 and FMA (checked just above).
-            return unsafe { simd::step_attend_avx2(self, layer, q, lineage, heads, scale) };
+            return unsafe { simd::with_avx2_fma(|| self.attend_portable(layer, q, lineage, heads, scale)) };
         }
         self.attend_portable(layer, q, lineage, heads, scale)
     }
@@ -158,7 +158,9 @@ impl Memory {
         #[cfg(target_arch = "x86_64")]
         if simd::has_avx2_fma() {
             // SAFETY: the CPU supports AVX2 and FMA (checked just above).
-            return unsafe { simd::memory_attend_avx2(self, layer, q, block_of_row, len_of_row, heads, scale, probs_out) };
+            return unsafe {
+                simd::with_avx2_fma(|| self.attend_portable(layer, q, block_of_row, len_of_row, heads, scale, probs_out))
+            };
         }
         self.attend_portable(layer, q, block_of_row, len_of_row, heads, scale, probs_out)
     }
@@ -217,37 +219,15 @@ impl Memory {
 /// baseline x86-64, whose 128-bit vectors leave most of a modern core idle.
 #[cfg(target_arch = "x86_64")]
 mod simd {
-    use super::{Memory, StepCache};
-
     pub fn has_avx2_fma() -> bool {
         std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
     }
 
+    /// Runs `f` compiled with AVX2+FMA: `f`'s body is inlined into this instantiation.
     #[target_feature(enable = "avx2,fma")]
-    pub unsafe fn step_attend_avx2(
-        c: &StepCache,
-        layer: usize,
-        q: &[f32],
-        lineage: &[Vec<u32>],
-        heads: usize,
-        scale: f32,
-    ) -> Vec<f32> {
-        c.attend_portable(layer, q, lineage, heads, scale)
-    }
-
-    #[target_feature(enable = "avx2,fma")]
-    #[allow(clippy::too_many_arguments)]
-    pub unsafe fn memory_attend_avx2(
-        m: &Memory,
-        layer: usize,
-        q: &[f32],
-        block_of_row: &[usize],
-        len_of_row: &[usize],
-        heads: usize,
-        scale: f32,
-        probs_out: Option<(&mut [f32], bool)>,
-    ) -> Vec<f32> {
-        m.attend_portable(layer, q, block_of_row, len_of_row, heads, scale, probs_out)
+    #[inline]
+    pub unsafe fn with_avx2_fma<R>(f: impl FnOnce() -> R) -> R {
+        f()
     }
 }
 
