@@ -21,7 +21,7 @@ while [ $# -gt 0 ]; do
 done
 work=bench/.work/lambda
 mkdir -p "$work"
-cargo build --release --locked -p retort-lambda -p retort-cli >&2
+cargo build --release --locked --workspace >&2
 bundle="$(scripts/bench.sh --model-only --skip-build | tail -1)"
 if [ "$storage" = f16 ]; then
     target/release/retort import bench/.work/mt-ct2 -o "$work/mt-f16.retort" --storage f16 --tokenizer smiles >&2

@@ -14,7 +14,7 @@
 #   BENCH_PYTHON [python3.11 or python3]  interpreter for the venv
 #
 # Steps: venv .venv-bench (ctranslate2==4.8.5, numpy) -> bench/make_mt_model.py (CT2 model
-# dir, reused when its parameters did not change) -> cargo build --release -p retort-cli ->
+# dir, reused when its parameters did not change) -> cargo build --release --workspace ->
 # retort import -> CT2 sweep (fresh process per config) -> Retort sweep (fresh `retort bench`
 # per config) -> cold start (both) -> top-1 agreement -> Markdown table on stdout,
 # everything in bench/.work/results.json. Progress goes to stderr.
@@ -78,8 +78,8 @@ fi
 # 3. Retort
 RETORT=target/release/retort
 if [ "$BUILD" -eq 1 ]; then
-  log "cargo build --release -p retort-cli"
-  cargo build --release -p retort-cli >&2
+  log "cargo build --release --workspace"
+  cargo build --release --workspace >&2
 fi
 [ -x "$RETORT" ] || die "$RETORT missing (drop --skip-build)"
 log "retort import $CT2_DIR -> $BUNDLE"

@@ -51,7 +51,9 @@ check_glibc() {
 
 for a in "${arches[@]}"; do
     if [ "$a" = x86_64 ]; then
-        cargo build --release --locked -p retort-lambda --bin bootstrap >&2
+        # The whole workspace, as `cargo test --workspace` builds it: the same feature set, so
+        # nothing is compiled twice (a `-p` build unifies features differently).
+        cargo build --release --locked --workspace >&2
         bin="$root/target/release/bootstrap"
         strip_tool=strip
     else
