@@ -178,11 +178,21 @@ fn write_bundle(
     let mut meta = like.meta;
     let mut ints = int_tensors;
     ints.sort();
+    let mut exact_constants = std::collections::BTreeMap::new();
+    if req.storage == StorageType::F16 {
+        for (name, t) in &tensors {
+            let lossy = t.data.iter().any(|&x| half::f16::from_f32(x).to_f32() != x);
+            if t.data.len() <= 64 && lossy {
+                exact_constants.insert(name.clone(), t.data.clone());
+            }
+        }
+    }
     meta.generated = Some(GeneratedModelRef {
         name: req.name.clone(),
         graph_sha256: graph_sha256.to_string(),
         generator: GENERATOR.to_string(),
         int_tensors: ints,
+        exact_constants,
     });
     meta.name = format!("{} (ONNX)", if meta.name.is_empty() { &req.name } else { &meta.name });
     let file_name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();

@@ -26,6 +26,11 @@ pub struct GeneratedModelRef {
     /// Tensors that are integer constants in the generated module (stored as exact f32).
     #[serde(default)]
     pub int_tensors: Vec<String>,
+    /// Small constants (e.g. an attention scale) whose exact f32 values a float16 bundle
+    /// cannot hold; these values replace the stored ones. Rounding a weight to f16 is the
+    /// storage's known loss; rounding a scale that multiplies logits of 1e6 is not.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub exact_constants: std::collections::BTreeMap<String, Vec<f32>>,
 }
 
 /// A generated model compiled into this host.
@@ -75,7 +80,8 @@ pub fn load_params<M: Module>(module: M, bundle: &Bundle, prefix: &str, device: 
         .iter()
         .filter_map(|(k, v)| Some((k.strip_prefix(prefix)?.strip_prefix('.')?.to_string(), v)))
         .collect();
-    let mut mapper = ParamLoader { prefix, wanted, ints, path: Vec::new(), used: 0, error: None, device };
+    let exact = bundle.meta.generated.as_ref().map(|g| &g.exact_constants);
+    let mut mapper = ParamLoader { prefix, wanted, ints, exact, path: Vec::new(), used: 0, error: None, device };
     let module = module.map(&mut mapper);
     if let Some(e) = mapper.error {
         return Err(e);
@@ -94,6 +100,7 @@ struct ParamLoader<'a> {
     prefix: &'a str,
     wanted: HashMap<String, &'a crate::bundle::TensorData>,
     ints: std::collections::HashSet<&'a str>,
+    exact: Option<&'a std::collections::BTreeMap<String, Vec<f32>>>,
     path: Vec<String>,
     used: usize,
     error: Option<Error>,
@@ -122,7 +129,15 @@ impl ParamLoader<'_> {
             }
             Some(t) => {
                 self.used += 1;
-                Some((full, t.data.clone()))
+                match self.exact.and_then(|e| e.get(&full)) {
+                    Some(v) if v.len() == t.data.len() => Some((full, v.clone())),
+                    Some(v) => {
+                        let problem = format!("has {} exact values for {} stored ones", v.len(), t.data.len());
+                        self.error = Some(Error::Tensor { name: full, problem });
+                        None
+                    }
+                    None => Some((full, t.data.clone())),
+                }
             }
         }
     }
