@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Retort vs CTranslate2 on the Molecular Transformer shape: one command, from scratch.
 #
-# Usage: scripts/bench.sh [--smoke] [--skip-build] [--no-zip]
+# Usage: scripts/bench.sh [--smoke] [--skip-build] [--no-zip] [--model-only]
 #   --smoke        tiny settings to check the pipeline (10 inputs, 1 pass, 2 cold runs,
 #                  a 1+1-layer model); the numbers mean nothing
 #   --skip-build   use target/release/retort as it is (no cargo build)
 #   --no-zip       do not compute zip sizes of the models
+#   --model-only   stop once the Retort bundle exists (for scripts/bench-lambda.sh)
 # Environment (defaults in brackets):
 #   BENCH_LIMIT [100]  inputs (first N lines of fixtures/golden/inputs.txt)
 #   BENCH_MAX_LENGTH [60]  BENCH_BATCH [30]  BENCH_REPEAT [3]  BENCH_COLD_RUNS [5]
@@ -13,7 +14,7 @@
 #   BENCH_PYTHON [python3.11 or python3]  interpreter for the venv
 #
 # Steps: venv .venv-bench (ctranslate2==4.8.5, numpy) -> bench/make_mt_model.py (CT2 model
-# dir, reused when its parameters did not change) -> cargo build --release -p retort-cli ->
+# dir, reused when its parameters did not change) -> cargo build --release --workspace ->
 # retort import -> CT2 sweep (fresh process per config) -> Retort sweep (fresh `retort bench`
 # per config) -> cold start (both) -> top-1 agreement -> Markdown table on stdout,
 # everything in bench/.work/results.json. Progress goes to stderr.
@@ -25,13 +26,14 @@ cd "$ROOT"
 log() { printf '[bench] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-SMOKE=0 BUILD=1 ZIP=1
+SMOKE=0 BUILD=1 ZIP=1 MODEL_ONLY=0
 for arg in "$@"; do
   case "$arg" in
     --smoke) SMOKE=1 ;;
     --skip-build) BUILD=0 ;;
     --no-zip) ZIP=0 ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --model-only) MODEL_ONLY=1 ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument '$arg' (see --help)" ;;
   esac
 done
@@ -76,14 +78,18 @@ fi
 # 3. Retort
 RETORT=target/release/retort
 if [ "$BUILD" -eq 1 ]; then
-  log "cargo build --release -p retort-cli"
-  cargo build --release -p retort-cli >&2
+  log "cargo build --release --workspace"
+  cargo build --release --workspace >&2
 fi
 [ -x "$RETORT" ] || die "$RETORT missing (drop --skip-build)"
 log "retort import $CT2_DIR -> $BUNDLE"
 # OpenNMT-py's translate.py defaults, as CTranslate2 is run below: no length penalty.
 "$RETORT" import "$CT2_DIR" -o "$BUNDLE" --tokenizer smiles --length-penalty none --alpha 0 \
   --coverage-penalty none --beta 0 >&2
+if [ "$MODEL_ONLY" -eq 1 ]; then
+  echo "$BUNDLE"
+  exit 0
+fi
 
 # 4. throughput, one fresh process per configuration (peak RSS not mixed)
 log "CTranslate2 sweep"

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs what it needs, then runs unit,
-# golden (reference-engine parity), end-to-end CLI tests and the wasm build.
-# Usage: scripts/test.sh            (everything)
-#        SKIP_WASM=1 scripts/test.sh (native tests only; skips the wasm build and the browser tests)
+# golden (reference-engine parity), end-to-end CLI and Lambda tests, the Lambda packaging and
+# arm64 checks, the wasm build and the browser tests.
+# Usage: scripts/test.sh               (everything)
+#        SKIP_WASM=1 scripts/test.sh    (skips the wasm build and the browser tests)
+#        SKIP_AARCH64=1 scripts/test.sh (skips the arm64 Lambda binary under qemu)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,8 +17,19 @@ if [ ! -d ../shared/peer-models ]; then
   echo "note: ../shared is absent; tests that read ../shared/peer-models will fail" >&2
 fi
 
-echo "== native: unit, golden and end-to-end tests (release profile, one build)"
+# The S3-protocol server the Lambda end-to-end tests start on 127.0.0.1 (it checks SigV4
+# signatures, presigned URLs included). 0.14.1: the newest that builds with rustc 1.95.
+S3S_FS_VERSION=0.14.1
+if ! "${CARGO_HOME:-$HOME/.cargo}/bin/s3s-fs" --version 2>/dev/null | grep -q "$S3S_FS_VERSION"; then
+  echo "== installing s3s-fs $S3S_FS_VERSION (cargo install)"
+  cargo install s3s-fs --version "$S3S_FS_VERSION" --features binary --locked
+fi
+
+echo "== native: unit, golden and end-to-end tests, Lambda through its emulator (release profile, one build)"
 cargo test --release --workspace --locked
+
+echo "== Lambda: SAM template, deployment zip, arm64 bootstrap under qemu"
+scripts/test-lambda.sh
 
 if [ "${SKIP_WASM:-0}" != 1 ]; then
   echo "== wasm32: the core builds for the browser"

@@ -255,6 +255,18 @@ impl Bundle {
         Ok(bundle)
     }
 
+    /// The payload checksum a bundle file declares (identifies the exact weights), read from
+    /// the header alone; [`Bundle::from_bytes`] is what verifies it.
+    pub fn declared_sha256(bytes: &[u8]) -> Result<String> {
+        let (_, header) = SafeTensors::read_metadata(bytes)
+            .map_err(|e| Error::InvalidBundle(format!("not a Retort bundle (safetensors header: {e})")))?;
+        header
+            .metadata()
+            .as_ref()
+            .and_then(|m| m.get(KEY_SHA).cloned())
+            .ok_or_else(|| Error::InvalidBundle(format!("metadata lacks '{KEY_SHA}'")))
+    }
+
     /// Size of the payload as stored, useful for `inspect`.
     pub fn parameter_count(&self) -> usize {
         self.tensors.values().map(|t| t.data.len()).sum()

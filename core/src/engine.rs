@@ -96,6 +96,22 @@ impl Engine {
         self.meta.decoding.clone()
     }
 
+    /// Source tokens the vocabulary lacks (each once, in order of appearance); the model
+    /// would see them as the unknown token.
+    pub fn unknown_source_tokens(&self, tokens: &[String]) -> Vec<String> {
+        let mut seen = HashSet::new();
+        tokens.iter().filter(|t| self.src.token_to_id(t).is_none() && seen.insert(t.as_str())).cloned().collect()
+    }
+
+    /// Longest source (in tokens, as the user typed them) the model's positions allow.
+    pub fn max_source_tokens(&self) -> usize {
+        let sp = &self.meta.spec.special;
+        self.meta
+            .spec
+            .max_positions
+            .saturating_sub(usize::from(sp.src_bos.is_some()) + usize::from(sp.src_eos.is_some()))
+    }
+
     /// Tokenizes raw or space-tokenized text with the source tokenizer.
     pub fn tokenize_source(&self, text: &str) -> Result<Vec<String>> {
         self.src.tokenize(text)
@@ -116,7 +132,8 @@ impl Engine {
             .iter()
             .enumerate()
             .map(|(i, text)| {
-                let source = self.src.tokenize(text).map_err(|e| Error::InvalidInput { index: i, problem: e.to_string() })?;
+                let source =
+                    self.src.tokenize(text).map_err(|e| Error::InvalidInput { index: i, problem: e.to_string() })?;
                 Ok(TokenInput { source, target_prefix: Vec::new() })
             })
             .collect::<Result<Vec<_>>>()?;

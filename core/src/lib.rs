@@ -7,6 +7,7 @@ pub mod error;
 pub mod model;
 pub mod options;
 pub mod search;
+pub mod sink;
 pub mod spec;
 pub mod testing;
 pub mod tokenize;

@@ -123,6 +123,32 @@ pub const MAX_BEAM_SIZE: usize = 64;
 pub const MAX_BATCH_SIZE: usize = 1024;
 
 impl TranslateOptions {
+    /// These options with `overrides`' fields put over them, field by field (how every host
+    /// applies a request's options to a bundle's defaults). Unknown fields and wrong types are
+    /// errors naming the field; the result is validated.
+    pub fn with_overrides(&self, overrides: Option<&serde_json::Value>) -> Result<TranslateOptions> {
+        let mut merged = serde_json::to_value(self).expect("TranslateOptions serializes to JSON");
+        match overrides {
+            None | Some(serde_json::Value::Null) => {}
+            Some(serde_json::Value::Object(fields)) => {
+                let target = merged.as_object_mut().expect("TranslateOptions serializes to an object");
+                for (k, v) in fields {
+                    target.insert(k.clone(), v.clone());
+                }
+            }
+            Some(other) => {
+                return Err(Error::InvalidOption {
+                    option: "options",
+                    problem: format!("expected an object, got {other}"),
+                })
+            }
+        }
+        let opts: TranslateOptions = serde_json::from_value(merged)
+            .map_err(|e| Error::InvalidOption { option: "options", problem: e.to_string() })?;
+        opts.validate()?;
+        Ok(opts)
+    }
+
     pub fn validate(&self) -> Result<()> {
         let bad = |option: &'static str, problem: String| Err(Error::InvalidOption { option, problem });
         if self.beam_size == 0 || self.beam_size > MAX_BEAM_SIZE {

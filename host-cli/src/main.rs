@@ -12,6 +12,8 @@ mod io_util;
 mod model;
 mod options;
 mod progress;
+#[cfg(feature = "lambda")]
+mod remote;
 mod translate;
 
 use clap::{Parser, Subcommand};

@@ -5,14 +5,16 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
-use retort_core::{Prediction, TokenInput, TokenizerKind, Translation};
+use retort_core::{Engine, Prediction, TokenInput, TokenizerKind, TranslateOptions, Translation};
 use serde::Serialize;
 
 use crate::error::{CliError, CliResult};
 use crate::io_util::{is_stdin, open_output, write_error, Lines};
-use crate::model::ModelSource;
+use crate::model::{LoadedModel, ModelSource};
 use crate::options::DecodeArgs;
 use crate::progress::Progress;
+#[cfg(feature = "lambda")]
+use crate::remote::{LambdaArgs, Remote};
 
 /// Inputs read, translated and written at a time.
 const CHUNK_LINES: usize = 1024;
@@ -57,6 +59,101 @@ pub struct TranslateArgs {
     pub progress: bool,
     #[command(flatten)]
     pub decode: DecodeArgs,
+    #[cfg(feature = "lambda")]
+    #[command(flatten)]
+    pub lambda: LambdaArgs,
+}
+
+/// Where the decoding happens: here, or on a Retort Lambda function.
+enum Backend {
+    Local(LoadedModel),
+    #[cfg(feature = "lambda")]
+    Remote(Box<Remote>),
+}
+
+impl Backend {
+    fn open(args: &TranslateArgs) -> CliResult<Backend> {
+        #[cfg(feature = "lambda")]
+        if let Some(function) = args.lambda.lambda.as_deref() {
+            if args.model.is_some() {
+                return Err(CliError::usage("--lambda decodes with the function's model: drop -m/--model"));
+            }
+            return Ok(Backend::Remote(Box::new(Remote::connect(&args.lambda, function)?)));
+        }
+        Ok(Backend::Local(ModelSource::from_arg(args.model.as_deref()).engine()?))
+    }
+
+    fn defaults(&self) -> TranslateOptions {
+        match self {
+            Backend::Local(m) => m.engine.default_options(),
+            #[cfg(feature = "lambda")]
+            Backend::Remote(r) => r.defaults.clone(),
+        }
+    }
+
+    fn tokenizer(&self) -> TokenizerKind {
+        match self {
+            Backend::Local(m) => m.engine.meta().tokenizer_kind,
+            #[cfg(feature = "lambda")]
+            Backend::Remote(r) => r.tokenizer,
+        }
+    }
+
+    fn chunk_lines(&self, _args: &TranslateArgs) -> usize {
+        match self {
+            Backend::Local(_) => CHUNK_LINES,
+            #[cfg(feature = "lambda")]
+            Backend::Remote(_) => Remote::chunk_lines(&_args.lambda),
+        }
+    }
+
+    /// Translates one chunk of input lines; errors name the file and line.
+    fn translate(
+        &mut self,
+        name: &str,
+        lines: &[(usize, String)],
+        prefixes: Option<&[String]>,
+        opts: &TranslateOptions,
+        progress: &mut dyn FnMut(usize),
+    ) -> CliResult<Vec<Translation>> {
+        match self {
+            Backend::Local(m) => translate_local(&m.engine, name, lines, prefixes, opts, progress),
+            #[cfg(feature = "lambda")]
+            Backend::Remote(r) => {
+                let texts: Vec<String> = lines.iter().map(|(_, t)| t.clone()).collect();
+                let out = r.translate(&texts, prefixes, opts).map_err(|e| match e {
+                    retort_lambda::fanout::FanOutError::Input { index, problem } => match lines.get(index) {
+                        Some((line_no, _)) => CliError::usage(format!("{name} line {line_no}: {problem}")),
+                        None => CliError::usage(format!("input {index}: {problem}")),
+                    },
+                    other => CliError::failure(other.to_string()),
+                })?;
+                progress(lines.len());
+                Ok(out)
+            }
+        }
+    }
+}
+
+fn translate_local(
+    engine: &Engine,
+    name: &str,
+    lines: &[(usize, String)],
+    prefixes: Option<&[String]>,
+    opts: &TranslateOptions,
+    progress: &mut dyn FnMut(usize),
+) -> CliResult<Vec<Translation>> {
+    let mut batch = Vec::with_capacity(lines.len());
+    for (i, (line_no, text)) in lines.iter().enumerate() {
+        let source =
+            engine.tokenize_source(text).map_err(|e| CliError::usage(format!("{name} line {line_no}: {e}")))?;
+        if source.is_empty() {
+            return Err(empty_line(name, *line_no));
+        }
+        let target_prefix = prefixes.map(|p| p[i].split_whitespace().map(str::to_string).collect()).unwrap_or_default();
+        batch.push(TokenInput { source, target_prefix });
+    }
+    engine.translate_tokens(&batch, opts, &mut |d, _| progress(d)).map_err(|e| relabel(e, name, lines))
 }
 
 pub fn init_global_threads(threads: Option<usize>) -> CliResult<()> {
@@ -74,12 +171,12 @@ pub fn init_global_threads(threads: Option<usize>) -> CliResult<()> {
 
 pub fn run(args: TranslateArgs) -> CliResult<()> {
     init_global_threads(args.threads)?;
-    let loaded = ModelSource::from_arg(args.model.as_deref()).engine()?;
-    let engine = &loaded.engine;
-    let mut opts = engine.default_options();
+    let mut backend = Backend::open(&args)?;
+    let mut opts = backend.defaults();
     args.decode.apply(&mut opts);
     opts.validate()?;
-    let kind = engine.meta().tokenizer_kind;
+    let kind = backend.tokenizer();
+    let chunk_lines = backend.chunk_lines(&args);
 
     let input_path = args.input.as_deref().filter(|p| !is_stdin(Some(p)));
     // A file is checked whole first, so a bad line stops the run before any work.
@@ -122,36 +219,34 @@ pub fn run(args: TranslateArgs) -> CliResult<()> {
 
     loop {
         let mut lines: Vec<(usize, String)> = Vec::new();
-        let mut batch: Vec<TokenInput> = Vec::new();
+        let mut chunk_prefixes: Vec<String> = Vec::new();
         let mut chunk_targets: Vec<String> = Vec::new();
-        while lines.len() < CHUNK_LINES {
-            let Some((line_no, text)) = inputs.next_line()? else { break };
+        while lines.len() < chunk_lines {
+            let Some((line_no, text)) = inputs.next_line()? else {
+                break;
+            };
             if text.trim().is_empty() {
                 return Err(empty_line(inputs.name(), line_no));
             }
-            let source = engine
-                .tokenize_source(&text)
-                .map_err(|e| CliError::usage(format!("{} line {line_no}: {e}", inputs.name())))?;
-            if source.is_empty() {
-                return Err(empty_line(inputs.name(), line_no));
+            if let Some(p) = prefixes.as_mut() {
+                chunk_prefixes.push(companion_line(p, line_no)?);
             }
-            let target_prefix = match prefixes.as_mut() {
-                Some(p) => companion_line(p, line_no)?.split_whitespace().map(str::to_string).collect(),
-                None => Vec::new(),
-            };
             if let Some(t) = targets.as_mut() {
                 chunk_targets.push(companion_line(t, line_no)?);
             }
-            batch.push(TokenInput { source, target_prefix });
             lines.push((line_no, text));
         }
         if lines.is_empty() {
             break;
         }
         let base = done;
-        let translations = engine
-            .translate_tokens(&batch, &opts, &mut |d, _| progress.update(base + d))
-            .map_err(|e| relabel(e, inputs.name(), &lines))?;
+        let translations = backend.translate(
+            inputs.name(),
+            &lines,
+            prefixes.is_some().then_some(chunk_prefixes.as_slice()),
+            &opts,
+            &mut |d| progress.update(base + d),
+        )?;
         for (i, ((line_no, text), t)) in lines.iter().zip(&translations).enumerate() {
             let target_rank = chunk_targets.get(i).map(|target| {
                 let want = canonical(target, kind);
@@ -227,12 +322,14 @@ fn prescan(path: &Path) -> CliResult<usize> {
     let mut n = 0usize;
     loop {
         buf.clear();
-        let read = reader.read_until(b'\n', &mut buf).map_err(|e| CliError::failure(format!("cannot read {name}: {e}")))?;
+        let read =
+            reader.read_until(b'\n', &mut buf).map_err(|e| CliError::failure(format!("cannot read {name}: {e}")))?;
         if read == 0 {
             return Ok(n);
         }
         n += 1;
-        let text = std::str::from_utf8(&buf).map_err(|_| CliError::usage(format!("{name} line {n}: not valid UTF-8")))?;
+        let text =
+            std::str::from_utf8(&buf).map_err(|_| CliError::usage(format!("{name} line {n}: not valid UTF-8")))?;
         if text.trim().is_empty() {
             return Err(empty_line(&name, n));
         }

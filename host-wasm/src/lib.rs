@@ -106,20 +106,7 @@ fn json_to_js(v: &Value) -> Result<JsValue, JsError> {
 
 /// The bundle's defaults with `overrides`' fields put over them, field by field.
 pub fn merge_options(defaults: &TranslateOptions, overrides: Option<&Value>) -> Result<TranslateOptions, String> {
-    let mut merged = serde_json::to_value(defaults).map_err(|e| format!("internal: {e}"))?;
-    match overrides {
-        None | Some(Value::Null) => {}
-        Some(Value::Object(fields)) => {
-            let target = merged.as_object_mut().expect("TranslateOptions serializes to an object");
-            for (k, v) in fields {
-                target.insert(k.clone(), v.clone());
-            }
-        }
-        Some(other) => return Err(format!("invalid options: expected an object, got {other}")),
-    }
-    let opts: TranslateOptions = serde_json::from_value(merged).map_err(|e| format!("invalid options: {e}"))?;
-    opts.validate().map_err(|e| e.to_string())?;
-    Ok(opts)
+    defaults.with_overrides(overrides).map_err(|e| e.to_string())
 }
 
 /// Model information as JSON (what `info()` returns).

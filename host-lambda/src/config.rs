@@ -1,0 +1,129 @@
+//! The function's settings, all from environment variables (set in template.yaml), read once in
+//! the init phase. A malformed value stops init with a message naming the variable.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use retort_core::sink::LAMBDA_SYNC_RESPONSE_LIMIT;
+
+/// Where the model bundle comes from, in the order they are tried.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ModelLocation {
+    /// `MODEL_BUCKET` + `MODEL_KEY`: fetched once per container and cached in `MODEL_CACHE_DIR`.
+    S3 { bucket: String, key: String },
+    /// `MODEL_PATH`, or `model.retort` in the deployment package (`$LAMBDA_TASK_ROOT`).
+    File(PathBuf),
+    /// Compiled into the binary (`RETORT_EMBED_MODEL=<bundle>` at build time).
+    Embedded,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UnknownTokens {
+    /// Refuse inputs with tokens outside the source vocabulary (the default: a typo in a SMILES
+    /// would otherwise be decoded as `<unk>` without a word).
+    Error,
+    /// Let the model see them as its unknown token, as OpenNMT-py does.
+    Allow,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub model: ModelLocation,
+    pub model_cache_dir: PathBuf,
+    pub output_bucket: Option<String>,
+    pub output_prefix: String,
+    /// Answers whose inline payload is bigger go to the output bucket (capped at Lambda's 6 MB).
+    pub inline_limit: usize,
+    /// An operator's lower cut-off (`OUTPUT_THRESHOLD_BYTES`).
+    pub output_threshold: Option<usize>,
+    pub presign_ttl_s: u64,
+    pub max_inputs: usize,
+    pub max_beam: usize,
+    pub max_length: usize,
+    pub unknown_tokens: UnknownTokens,
+    pub cors_allow_origin: String,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Config, String> {
+        Config::from_vars(&std::env::vars().collect())
+    }
+
+    pub fn from_vars(vars: &HashMap<String, String>) -> Result<Config, String> {
+        let get = |name: &str| vars.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
+        let number = |name: &str, default: usize| -> Result<usize, String> {
+            match get(name) {
+                None => Ok(default),
+                Some(v) => v.parse().map_err(|_| format!("{name}={v:?} is not a whole number")),
+            }
+        };
+        let model = match (get("MODEL_BUCKET"), get("MODEL_KEY")) {
+            (Some(bucket), Some(key)) => ModelLocation::S3 { bucket: bucket.into(), key: key.into() },
+            (Some(_), None) => return Err("MODEL_BUCKET is set but MODEL_KEY is not".into()),
+            (None, Some(_)) => return Err("MODEL_KEY is set but MODEL_BUCKET is not".into()),
+            (None, None) => match get("MODEL_PATH") {
+                Some(path) => ModelLocation::File(path.into()),
+                None => {
+                    let packaged = PathBuf::from(get("LAMBDA_TASK_ROOT").unwrap_or(".")).join("model.retort");
+                    if packaged.is_file() || !crate::model::EMBEDDED {
+                        ModelLocation::File(packaged)
+                    } else {
+                        ModelLocation::Embedded
+                    }
+                }
+            },
+        };
+        let unknown_tokens = match get("UNKNOWN_TOKENS").unwrap_or("error") {
+            "error" => UnknownTokens::Error,
+            "allow" => UnknownTokens::Allow,
+            other => return Err(format!("UNKNOWN_TOKENS={other:?}: expected \"error\" or \"allow\"")),
+        };
+        let output_threshold = match get("OUTPUT_THRESHOLD_BYTES") {
+            None => None,
+            Some(_) => Some(number("OUTPUT_THRESHOLD_BYTES", 0)?),
+        };
+        Ok(Config {
+            model,
+            model_cache_dir: get("MODEL_CACHE_DIR").unwrap_or("/tmp").into(),
+            output_bucket: get("OUTPUT_BUCKET").map(str::to_string),
+            output_prefix: get("OUTPUT_PREFIX").unwrap_or("retort/").to_string(),
+            inline_limit: number("INLINE_LIMIT_BYTES", LAMBDA_SYNC_RESPONSE_LIMIT)?,
+            output_threshold,
+            presign_ttl_s: number("PRESIGN_TTL_SECONDS", 3600)? as u64,
+            max_inputs: number("MAX_INPUTS", 1000)?,
+            max_beam: number("MAX_BEAM", 32)?,
+            max_length: number("MAX_LENGTH", 500)?,
+            unknown_tokens,
+            cors_allow_origin: get("CORS_ALLOW_ORIGIN").unwrap_or("*").to_string(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn s3_model_needs_both_variables() {
+        let c = Config::from_vars(&vars(&[("MODEL_BUCKET", "b"), ("MODEL_KEY", "m.retort")])).unwrap();
+        assert_eq!(c.model, ModelLocation::S3 { bucket: "b".into(), key: "m.retort".into() });
+        let e = Config::from_vars(&vars(&[("MODEL_BUCKET", "b")])).unwrap_err();
+        assert!(e.contains("MODEL_KEY"), "{e}");
+    }
+
+    #[test]
+    fn defaults_and_bad_numbers() {
+        let c = Config::from_vars(&vars(&[("MODEL_PATH", "/x/m.retort")])).unwrap();
+        assert_eq!(c.inline_limit, LAMBDA_SYNC_RESPONSE_LIMIT);
+        assert_eq!(c.output_prefix, "retort/");
+        assert_eq!(c.unknown_tokens, UnknownTokens::Error);
+        let e = Config::from_vars(&vars(&[("MAX_INPUTS", "lots")])).unwrap_err();
+        assert!(e.contains("MAX_INPUTS"), "{e}");
+        let e = Config::from_vars(&vars(&[("UNKNOWN_TOKENS", "maybe")])).unwrap_err();
+        assert!(e.contains("UNKNOWN_TOKENS"), "{e}");
+    }
+}

@@ -1,0 +1,270 @@
+//! One invocation: parse, check against the caps, decode, encode, and pick the sink (inline JSON,
+//! inline gzip + base64, or S3). Proxy callers always get an HTTP response, errors included;
+//! direct callers get the answer or a function error with `errorType` and `errorMessage`.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use retort_core::sink::{base64_encode, gzip, Encoding, Sink, SinkPolicy};
+use retort_core::{Engine, TokenInput, TokenizerKind, TranslateOptions};
+use serde::Serialize;
+use serde_json::value::RawValue;
+use serde_json::{json, Value};
+
+use crate::config::{Config, UnknownTokens};
+use crate::error::{ErrorKind, FunctionError};
+use crate::event::{parse_event, Request, TranslateRequest, Transport, WantEncoding, WantOutput};
+use crate::store::OutputStore;
+use crate::wire::{round_attention, Answer, ModelInfo, PackedAnswer, StoredAnswer, Timing, Top1, WarmupReply};
+
+pub struct App {
+    pub engine: Engine,
+    pub model: ModelInfo,
+    pub config: Config,
+    pub store: Option<OutputStore>,
+    pub init_ms: f64,
+    cold: AtomicBool,
+}
+
+type Payload = Box<RawValue>;
+
+fn raw<T: Serialize>(value: &T) -> Payload {
+    let text = serde_json::to_string(value).expect("answers serialize to JSON");
+    RawValue::from_string(text).expect("serde_json produced valid JSON")
+}
+
+impl App {
+    pub fn new(engine: Engine, model: ModelInfo, config: Config, store: Option<OutputStore>, init_ms: f64) -> App {
+        App { engine, model, config, store, init_ms, cold: AtomicBool::new(true) }
+    }
+
+    pub async fn handle(&self, event: Value, request_id: &str) -> Result<Payload, FunctionError> {
+        let inv = parse_event(event);
+        let result = match inv.request {
+            Err(e) => Err(e),
+            Ok(Request::Warmup) => Ok(Reply::Small(raw(&WarmupReply {
+                warmup: true,
+                model: self.model.clone(),
+                decoding: self.engine.default_options(),
+            }))),
+            Ok(Request::Info) => Ok(Reply::Small(raw(&self.info()))),
+            Ok(Request::Preflight) => Ok(Reply::Preflight),
+            Ok(Request::Translate(req)) => {
+                let gz = req.encoding == WantEncoding::Gzip || (inv.transport.is_proxy() && inv.accepts_gzip);
+                self.translate(req, inv.transport, gz, request_id).await
+            }
+        };
+        match inv.transport {
+            Transport::Direct => result.map(|r| match r {
+                Reply::Small(p) | Reply::Ready(p) => p,
+                Reply::Preflight => raw(&json!({})),
+            }),
+            _ => Ok(match result {
+                Ok(Reply::Small(p)) => self.proxy(200, p.get(), false),
+                Ok(Reply::Ready(p)) => p,
+                Ok(Reply::Preflight) => self.proxy(204, "", false),
+                Err(e) => {
+                    self.proxy(e.kind.http_status(), &serde_json::to_string(&e.body()).unwrap_or_default(), false)
+                }
+            }),
+        }
+    }
+
+    fn info(&self) -> Value {
+        let meta = self.engine.meta();
+        json!({
+            "model": self.model,
+            "spec": meta.spec,
+            "provenance": meta.provenance,
+            "decoding": meta.decoding,
+            "host": format!("retort-lambda {}", env!("CARGO_PKG_VERSION")),
+            "limits": {"max_inputs": self.config.max_inputs, "max_beam": self.config.max_beam,
+                       "max_length": self.config.max_length, "max_source_tokens": self.engine.max_source_tokens()},
+        })
+    }
+
+    /// An API Gateway / function URL proxy response (the same shape serves payload formats 1.0
+    /// and 2.0), with the CORS headers a browser page needs.
+    fn proxy(&self, status: u16, body: &str, gzip_b64: bool) -> Payload {
+        let mut headers = json!({
+            "Content-Type": "application/json",
+            "Access-Control-Allow-Origin": self.config.cors_allow_origin,
+            "Access-Control-Allow-Headers": "Content-Type,Accept-Encoding",
+            "Access-Control-Allow-Methods": "OPTIONS,POST,GET",
+        });
+        if gzip_b64 {
+            headers["Content-Encoding"] = json!("gzip");
+        }
+        raw(&json!({"statusCode": status, "headers": headers, "body": body, "isBase64Encoded": gzip_b64}))
+    }
+
+    fn options(&self, req: &TranslateRequest) -> Result<TranslateOptions, FunctionError> {
+        let opts = self.engine.default_options().with_overrides(Some(&req.options))?;
+        let c = &self.config;
+        if opts.beam_size > c.max_beam {
+            return Err(FunctionError::limit(format!(
+                "options.beam_size: {} is over this function's MAX_BEAM {}",
+                opts.beam_size, c.max_beam
+            )));
+        }
+        if opts.max_length > c.max_length {
+            return Err(FunctionError::limit(format!(
+                "options.max_length: {} is over this function's MAX_LENGTH {}",
+                opts.max_length, c.max_length
+            )));
+        }
+        Ok(opts)
+    }
+
+    fn token_inputs(&self, req: &TranslateRequest) -> Result<Vec<TokenInput>, FunctionError> {
+        let c = &self.config;
+        if req.inputs.is_empty() {
+            return Err(FunctionError::request("inputs: the list is empty"));
+        }
+        if req.inputs.len() > c.max_inputs {
+            return Err(FunctionError::limit(format!(
+                "inputs: {} inputs are over this function's MAX_INPUTS {} (split the request)",
+                req.inputs.len(),
+                c.max_inputs
+            )));
+        }
+        if let Some(p) = &req.target_prefixes {
+            if p.len() != req.inputs.len() {
+                return Err(FunctionError::request(format!(
+                    "target_prefixes: {} entries for {} inputs (one per input, \"\" for none)",
+                    p.len(),
+                    req.inputs.len()
+                )));
+            }
+        }
+        let allow_unknown = req.allow_unknown_tokens.unwrap_or(c.unknown_tokens == UnknownTokens::Allow);
+        let max_tokens = self.engine.max_source_tokens();
+        // A SMILES has no spaces, so joining the seed's characters back is lossless.
+        let rejoin = req.seed_format && self.engine.meta().tokenizer_kind != TokenizerKind::Space;
+        req.inputs
+            .iter()
+            .enumerate()
+            .map(|(i, text)| {
+                let joined;
+                let text = if rejoin {
+                    joined = text.split_whitespace().collect::<String>();
+                    &joined
+                } else {
+                    text
+                };
+                let source =
+                    self.engine.tokenize_source(text).map_err(|e| FunctionError::input(format!("inputs[{i}]: {e}")))?;
+                if source.is_empty() {
+                    return Err(FunctionError::input(format!("inputs[{i}]: empty input")));
+                }
+                if source.len() > max_tokens {
+                    return Err(FunctionError::input(format!(
+                        "inputs[{i}]: {} tokens, over the model's {max_tokens} source positions",
+                        source.len()
+                    )));
+                }
+                if !allow_unknown {
+                    let unknown = self.engine.unknown_source_tokens(&source);
+                    if !unknown.is_empty() {
+                        let list: Vec<String> = unknown.iter().take(10).map(|t| format!("'{t}'")).collect();
+                        return Err(FunctionError::input(format!(
+                            "inputs[{i}]: not in the model's source vocabulary: {} (set \"allow_unknown_tokens\": true to decode them as <unk>)",
+                            list.join(", ")
+                        )));
+                    }
+                }
+                let target_prefix = req
+                    .target_prefixes
+                    .as_ref()
+                    .map(|p| p[i].split_whitespace().map(str::to_string).collect())
+                    .unwrap_or_default();
+                Ok(TokenInput { source, target_prefix })
+            })
+            .collect()
+    }
+
+    async fn translate(
+        &self,
+        req: TranslateRequest,
+        transport: Transport,
+        gz: bool,
+        request_id: &str,
+    ) -> Result<Reply, FunctionError> {
+        let start = Instant::now();
+        let opts = self.options(&req)?;
+        let inputs = self.token_inputs(&req)?;
+        if req.output == WantOutput::Store && self.store.is_none() {
+            return Err(FunctionError::request("output: \"store\" asked for, but this function has no OUTPUT_BUCKET"));
+        }
+        let mut results = self.engine.translate_tokens(&inputs, &opts, &mut |_, _| {})?;
+        let decode_ms = start.elapsed().as_secs_f64() * 1e3;
+        if let Some(d) = req.attention_decimals {
+            round_attention(&mut results, d);
+        }
+        let init_ms = self.cold.swap(false, Ordering::Relaxed).then_some(self.init_ms);
+        let mut answer =
+            Answer { results, model: self.model.clone(), timing: Timing { init_ms, decode_ms, total_ms: 0.0 } };
+        answer.timing.total_ms = start.elapsed().as_secs_f64() * 1e3;
+        let json = serde_json::to_string(&answer).expect("answers serialize");
+
+        let encoding = if gz { Encoding::GzipBase64 } else { Encoding::Json };
+        let payload = match encoding {
+            Encoding::Json => match transport {
+                Transport::Direct => RawValue::from_string(json.clone()).expect("valid JSON"),
+                _ => self.proxy(200, &json, false),
+            },
+            Encoding::GzipBase64 => {
+                let body = base64_encode(&gzip(json.as_bytes()));
+                match transport {
+                    Transport::Direct => {
+                        raw(&PackedAnswer { is_base64_encoded: true, content_encoding: "gzip".into(), body })
+                    }
+                    _ => self.proxy(200, &body, true),
+                }
+            }
+        };
+        let policy = SinkPolicy {
+            inline_limit: self.config.inline_limit,
+            threshold: self.config.output_threshold,
+            store: self.store.is_some(),
+        };
+        let sink = if req.output == WantOutput::Store {
+            Sink::External
+        } else {
+            policy
+                .choose(encoding, payload.get().len())
+                .map_err(|e| FunctionError::new(ErrorKind::ResponseTooLarge, e.to_string()))?
+        };
+        match sink {
+            Sink::Inline(_) => Ok(Reply::Ready(payload)),
+            Sink::External => {
+                drop(payload);
+                let store = self.store.as_ref().expect("the policy picks the store only when there is one");
+                let object = store
+                    .put_gzip_json(&format!("{request_id}.json.gz"), gzip(json.as_bytes()))
+                    .await
+                    .map_err(|e| FunctionError::new(ErrorKind::OutputStoreError, e))?;
+                let summary = answer
+                    .results
+                    .iter()
+                    .map(|t| {
+                        let best = t.predictions.first();
+                        Top1 { text: best.map(|p| p.text.clone()), score: best.map(|p| p.score) }
+                    })
+                    .collect();
+                let mut timing = answer.timing.clone();
+                timing.total_ms = start.elapsed().as_secs_f64() * 1e3;
+                let stored = StoredAnswer { stored: object, summary, model: self.model.clone(), timing };
+                Ok(Reply::Small(raw(&stored)))
+            }
+        }
+    }
+}
+
+enum Reply {
+    /// A small JSON document, still to be wrapped for proxy callers.
+    Small(Payload),
+    /// The final payload, already wrapped for its transport.
+    Ready(Payload),
+    Preflight,
+}

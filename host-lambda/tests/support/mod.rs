@@ -1,0 +1,277 @@
+//! Real parts on loopback for the end-to-end tests: an S3-protocol server (`s3s-fs`, which checks
+//! SigV4 signatures), the Lambda emulator running the real `bootstrap`, and a minimal HTTP/1.1
+//! client. Every process is killed when its guard drops.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const ACCESS_KEY: &str = "AKRETORTTEST";
+pub const SECRET_KEY: &str = "SKRETORTTESTSECRET";
+pub const BUCKET: &str = "retort-out";
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
+}
+
+pub fn toy_model() -> PathBuf {
+    repo_root().join("host-cli/assets/default.retort")
+}
+
+pub fn shared() -> PathBuf {
+    repo_root().join("../shared")
+}
+
+/// The `retort` CLI of the same build (the workspace builds every binary before tests run).
+pub fn retort_bin() -> PathBuf {
+    let dir = Path::new(env!("CARGO_BIN_EXE_bootstrap")).parent().expect("target dir").to_path_buf();
+    let bin = dir.join("retort");
+    assert!(bin.is_file(), "{} is missing: build the workspace (cargo test --release --workspace)", bin.display());
+    bin
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+}
+
+fn wait_for_port(port: u16, what: &str, child: &mut Child) {
+    let start = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("{what} exited before listening ({status})");
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "{what} did not listen on {port} within 20 s");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Where the s3s-fs binary is: PATH, or cargo's bin dir.
+fn s3s_fs() -> PathBuf {
+    if let Some(p) = std::env::var_os("S3S_FS") {
+        return p.into();
+    }
+    let cargo_bin = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cargo"))
+        .join("bin/s3s-fs");
+    if cargo_bin.is_file() {
+        return cargo_bin;
+    }
+    PathBuf::from("s3s-fs")
+}
+
+pub struct S3Server {
+    pub port: u16,
+    pub root: PathBuf,
+    child: Child,
+}
+
+impl S3Server {
+    /// Starts s3s-fs over `root` (a bucket is a directory under it).
+    pub fn start(root: &Path) -> S3Server {
+        std::fs::create_dir_all(root.join(BUCKET)).expect("bucket dir");
+        Self::start_on(root, free_port())
+    }
+
+    pub fn start_on(root: &Path, port: u16) -> S3Server {
+        let mut child = Command::new(s3s_fs())
+            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+            .args(["--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY])
+            .arg(root)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot start s3s-fs ({e}): scripts/test.sh installs it (cargo install s3s-fs --features binary)"
+                )
+            });
+        wait_for_port(port, "s3s-fs", &mut child);
+        S3Server { port, root: root.to_path_buf(), child }
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Objects in the bucket (relative keys), from the server's directory.
+    pub fn objects(&self) -> Vec<String> {
+        fn walk(dir: &Path, base: &Path, out: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let p = entry.path();
+                if p.is_dir() {
+                    walk(&p, base, out);
+                } else if !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')) {
+                    out.push(p.strip_prefix(base).expect("under base").to_string_lossy().into_owned());
+                }
+            }
+        }
+        let base = self.root.join(BUCKET);
+        let mut out = Vec::new();
+        walk(&base, &base, &mut out);
+        out.sort();
+        out
+    }
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The environment every AWS client in a test needs: static credentials for s3s-fs, a region,
+/// and no reaching out to instance metadata or the user's own AWS files.
+pub fn aws_env(s3: Option<&S3Server>) -> Vec<(String, String)> {
+    let mut env = vec![
+        ("AWS_ACCESS_KEY_ID".into(), ACCESS_KEY.into()),
+        ("AWS_SECRET_ACCESS_KEY".into(), SECRET_KEY.into()),
+        ("AWS_REGION".into(), "us-east-1".into()),
+        ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
+        ("AWS_CONFIG_FILE".into(), "/nonexistent/retort-test".into()),
+        ("AWS_SHARED_CREDENTIALS_FILE".into(), "/nonexistent/retort-test".into()),
+    ];
+    if let Some(s3) = s3 {
+        env.push(("AWS_ENDPOINT_URL_S3".into(), s3.endpoint()));
+    }
+    env
+}
+
+pub struct Emulator {
+    pub port: u16,
+    child: Child,
+}
+
+impl Emulator {
+    /// Starts the emulator (and through it the real `bootstrap`) with these environment
+    /// variables for the function, and extra emulator flags.
+    pub fn start(env: &[(String, String)], flags: &[&str]) -> Emulator {
+        Self::start_with(Path::new(env!("CARGO_BIN_EXE_bootstrap")), env, flags)
+    }
+
+    pub fn start_with(bootstrap: &Path, env: &[(String, String)], flags: &[&str]) -> Emulator {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_lambda-emulator"));
+        cmd.arg("--bootstrap").arg(bootstrap).args(flags);
+        for var in
+            ["MODEL_PATH", "MODEL_BUCKET", "MODEL_KEY", "OUTPUT_BUCKET", "OUTPUT_THRESHOLD_BYTES", "INLINE_LIMIT_BYTES"]
+        {
+            cmd.env_remove(var);
+        }
+        cmd.envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("start lambda-emulator");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("emulator's port line");
+        let port = serde_json::from_str::<serde_json::Value>(&line)
+            .ok()
+            .and_then(|v| v["port"].as_u64())
+            .unwrap_or_else(|| panic!("the emulator printed {line:?} instead of its port")) as u16;
+        Emulator { port, child }
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Invokes the function synchronously through the Invoke API.
+    pub fn invoke(&self, payload: &[u8]) -> HttpReply {
+        http(self.port, "POST", "/2015-03-31/functions/retort/invocations", payload)
+    }
+
+    pub fn invoke_json(&self, payload: &serde_json::Value) -> HttpReply {
+        self.invoke(payload.to_string().as_bytes())
+    }
+
+    pub fn stats(&self) -> serde_json::Value {
+        serde_json::from_slice(&http(self.port, "GET", "/emulator/stats", b"").body).expect("stats JSON")
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        // SIGTERM first: the emulator takes its bootstraps down with it.
+        let _ = Command::new("kill").arg(self.child.id().to_string()).status();
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(3) {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[derive(Debug)]
+pub struct HttpReply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpReply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body[..self.body.len().min(500)]))
+        })
+    }
+}
+
+/// One HTTP/1.1 request on a fresh connection (`Connection: close`).
+pub fn http(port: u16, method: &str, path_and_query: &str, body: &[u8]) -> HttpReply {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(300))).expect("timeout");
+    let head = format!(
+        "{method} {path_and_query} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).and_then(|_| s.write_all(body)).expect("send");
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).expect("read reply");
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("HTTP head");
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status: u16 = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|c| c.parse().ok()).expect("status line");
+    let headers: Vec<(String, String)> =
+        lines.filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))).collect();
+    let mut body = raw[split + 4..].to_vec();
+    if headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked")) {
+        body = dechunk(&body);
+    }
+    HttpReply { status, headers, body }
+}
+
+fn dechunk(mut data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let Some(eol) = data.windows(2).position(|w| w == b"\r\n") else {
+            return out;
+        };
+        let size = usize::from_str_radix(String::from_utf8_lossy(&data[..eol]).trim(), 16).unwrap_or(0);
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&data[eol + 2..eol + 2 + size]);
+        data = &data[eol + 2 + size + 2..];
+    }
+}
+
+/// GETs an absolute `http://127.0.0.1:<port>/...` URL (a presigned URL from the local S3).
+pub fn get_url(url: &str) -> HttpReply {
+    let rest = url.strip_prefix("http://127.0.0.1:").unwrap_or_else(|| panic!("not a loopback URL: {url}"));
+    let (port, path) = rest.split_at(rest.find('/').expect("path"));
+    http(port.parse().expect("port"), "GET", path, b"")
+}

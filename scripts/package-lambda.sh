@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Build the Lambda deployment zip(s): `bootstrap` at the zip root (mode 0755) plus the model
+# bundle as model.retort, for runtime provided.al2023.
+#
+# Usage: scripts/package-lambda.sh [--arch x86_64|arm64|all] [--model BUNDLE] [--no-model] [--out DIR]
+#   --arch      which architecture(s) (default: all)
+#   --model     bundle to package (default: the built-in toy model, host-cli/assets/default.retort)
+#   --no-model  package bootstrap alone (the function then reads MODEL_BUCKET/MODEL_KEY)
+#   --out       output folder (default: dist/)
+# Writes <out>/retort-lambda-<arch>.zip and prints each zip's size. Checks that the binary asks
+# for no glibc newer than 2.34 (Amazon Linux 2023's). arm64 is cross-built with Debian's
+# toolchain (scripts/build-aarch64.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root="$PWD"
+
+arch=all
+model="$root/host-cli/assets/default.retort"
+out="$root/dist"
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --arch) arch="$2"; shift 2 ;;
+        --model) model="$2"; shift 2 ;;
+        --no-model) model=""; shift ;;
+        --out) out="$2"; shift 2 ;;
+        -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "package-lambda: unknown argument $1 (see --help)" >&2; exit 2 ;;
+    esac
+done
+case "$arch" in
+    all) arches=(x86_64 arm64) ;;
+    x86_64|arm64) arches=("$arch") ;;
+    *) echo "package-lambda: --arch must be x86_64, arm64 or all" >&2; exit 2 ;;
+esac
+if [ -n "$model" ] && [ ! -f "$model" ]; then
+    echo "package-lambda: model bundle $model not found" >&2
+    exit 2
+fi
+mkdir -p "$out"
+
+# AL2023 ships glibc 2.34: a binary that needs a newer symbol version fails to start there.
+check_glibc() {
+    local newest
+    newest="$(readelf --version-info -W "$1" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -1)"
+    if [ -n "$newest" ] && [ "$(printf '%s\n2.34\n' "$newest" | sort -V | tail -1)" != 2.34 ]; then
+        echo "package-lambda: $1 needs glibc $newest, newer than AL2023's 2.34" >&2
+        exit 1
+    fi
+    echo "package-lambda: $(basename "$(dirname "$(dirname "$1")")") bootstrap needs glibc <= ${newest:-?} (AL2023 has 2.34)" >&2
+}
+
+for a in "${arches[@]}"; do
+    if [ "$a" = x86_64 ]; then
+        # The whole workspace, as `cargo test --workspace` builds it: the same feature set, so
+        # nothing is compiled twice (a `-p` build unifies features differently).
+        cargo build --release --locked --workspace >&2
+        bin="$root/target/release/bootstrap"
+        strip_tool=strip
+    else
+        scripts/build-aarch64.sh -p retort-lambda --release --locked --bin bootstrap >&2
+        bin="$root/target/aarch64/aarch64-unknown-linux-gnu/release/bootstrap"
+        strip_tool=aarch64-linux-gnu-strip
+    fi
+    check_glibc "$bin"
+    zip="$out/retort-lambda-$a.zip"
+    python3 - "$bin" "$model" "$zip" "$strip_tool" <<'PY'
+import os, shutil, subprocess, sys, tempfile, zipfile
+binary, model, zip_path, strip_tool = sys.argv[1:5]
+with tempfile.TemporaryDirectory() as tmp:
+    stripped = os.path.join(tmp, "bootstrap")
+    shutil.copyfile(binary, stripped)
+    subprocess.run([strip_tool, stripped], check=True)
+    with zipfile.ZipFile(zip_path + ".partial", "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        info = zipfile.ZipInfo("bootstrap")
+        info.external_attr = (0o100755 << 16)  # regular file, rwxr-xr-x: Lambda execs it
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with open(stripped, "rb") as f:
+            z.writestr(info, f.read())
+        if model:
+            info = zipfile.ZipInfo("model.retort")
+            info.external_attr = (0o100644 << 16)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with open(model, "rb") as f:
+                z.writestr(info, f.read())
+    os.replace(zip_path + ".partial", zip_path)
+    print(f"{zip_path}\t{os.path.getsize(zip_path)} bytes (bootstrap {os.path.getsize(stripped)} bytes stripped)")
+PY
+done

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Lambda checks beyond `cargo test` (whose host-lambda e2e tests drive the real bootstrap through
+# the emulator with s3s-fs): the SAM template passes `sam validate --lint` offline, the x86_64
+# deployment zip has bootstrap (0755) + model at its root, and the arm64 bootstrap, cross-built,
+# answers an invocation under qemu-aarch64-static exactly as the x86_64 one does.
+#
+# Usage: scripts/test-lambda.sh            (all)
+#        SKIP_AARCH64=1 scripts/test-lambda.sh
+# Needs the workspace's release build (target/release/{bootstrap,lambda-emulator}); installs
+# aws-sam-cli into .venv-sam and qemu-user-static with apt when missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root="$PWD"
+log() { printf '[test-lambda] %s\n' "$*" >&2; }
+# shellcheck disable=SC2034
+RETORT_LOG_TAG=test-lambda
+# shellcheck source-path=SCRIPTDIR source=lib-toolchain.sh
+. scripts/lib-toolchain.sh
+
+for bin in bootstrap lambda-emulator retort; do
+    [ -x "target/release/$bin" ] || { log "target/release/$bin missing: run cargo build --release --workspace first"; exit 1; }
+done
+
+# 1. SAM template
+if ! .venv-sam/bin/sam --version >/dev/null 2>&1; then
+    log "installing aws-sam-cli into .venv-sam"
+    python3 -m venv .venv-sam
+    .venv-sam/bin/pip install -q --upgrade pip
+    .venv-sam/bin/pip install -q aws-sam-cli
+fi
+log "sam validate --lint ($(.venv-sam/bin/sam --version))"
+AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 SAM_CLI_TELEMETRY=0 \
+    .venv-sam/bin/sam validate --lint --template host-lambda/template.yaml >&2
+
+# 2. The x86_64 zip: layout and modes as Lambda needs them.
+scripts/package-lambda.sh --arch x86_64 --out target/dist >&2
+python3 - target/dist/retort-lambda-x86_64.zip <<'PY'
+import stat, sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+names = {i.filename: i for i in z.infolist()}
+assert set(names) == {"bootstrap", "model.retort"}, names
+mode = names["bootstrap"].external_attr >> 16
+assert stat.S_ISREG(mode) and mode & 0o777 == 0o755, oct(mode)
+print(f"[test-lambda] zip ok: {sorted(names)}, bootstrap mode {oct(mode & 0o777)}", file=sys.stderr)
+PY
+
+# 3. arm64 under qemu: the same invocation as on x86_64.
+if [ "${SKIP_AARCH64:-0}" = 1 ]; then
+    log "SKIP_AARCH64=1: arm64 check skipped"
+    exit 0
+fi
+command -v qemu-aarch64-static >/dev/null || retort_apt_install qemu-user-static
+scripts/package-lambda.sh --arch arm64 --out target/dist >&2
+arm_bin="$root/target/aarch64/aarch64-unknown-linux-gnu/release/bootstrap"
+wrapper="$root/target/dist/bootstrap-arm64-qemu"
+printf '#!/bin/sh\nexec qemu-aarch64-static -L /usr/aarch64-linux-gnu "%s" "$@"\n' "$arm_bin" > "$wrapper"
+chmod +x "$wrapper"
+python3 - "$root" "$wrapper" <<'PY'
+import json, os, subprocess, sys, urllib.request
+root, arm = sys.argv[1], sys.argv[2]
+env = dict(os.environ, MODEL_PATH=f"{root}/host-cli/assets/default.retort", AWS_REGION="us-east-1")
+request = {"inputs": ["CC(C)=O.COc1ccc(S(=O)(=O)Cl)cc1", "c1ccccc1O"], "options": {"beam_size": 5, "n_best": 3}}
+
+def answer(bootstrap):
+    emu = subprocess.Popen([f"{root}/target/release/lambda-emulator", "--bootstrap", bootstrap],
+                           stdout=subprocess.PIPE, env=env, text=True)
+    try:
+        port = json.loads(emu.stdout.readline())["port"]
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/2015-03-31/functions/retort/invocations",
+                                     data=json.dumps(request).encode(), method="POST")
+        with urllib.request.urlopen(req, timeout=600) as r:
+            assert r.headers.get("X-Amz-Function-Error") is None, r.read()
+            return json.loads(r.read())
+    finally:
+        emu.terminate()
+        emu.wait(10)
+
+x86, arm = answer(f"{root}/target/release/bootstrap"), answer(arm)
+for a, b in zip(x86["results"], arm["results"]):
+    for p, q in zip(a["predictions"], b["predictions"]):
+        assert p["tokens"] == q["tokens"], (p["text"], q["text"])
+        assert abs(p["score"] - q["score"]) <= 1e-4, (p["score"], q["score"])
+print(f"[test-lambda] arm64 bootstrap under qemu answers like x86_64: "
+      f"{sum(len(r['predictions']) for r in arm['results'])} predictions equal", file=sys.stderr)
+PY
+log "all Lambda checks passed"
