@@ -40,13 +40,13 @@ mkdir -p "$out"
 
 # AL2023 ships glibc 2.34: a binary that needs a newer symbol version fails to start there.
 check_glibc() {
-    local newest
+    local newest  # $1: binary, $2: architecture
     newest="$(readelf --version-info -W "$1" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -1)"
     if [ -n "$newest" ] && [ "$(printf '%s\n2.34\n' "$newest" | sort -V | tail -1)" != 2.34 ]; then
         echo "package-lambda: $1 needs glibc $newest, newer than AL2023's 2.34" >&2
         exit 1
     fi
-    echo "package-lambda: $(basename "$(dirname "$(dirname "$1")")") bootstrap needs glibc <= ${newest:-?} (AL2023 has 2.34)" >&2
+    echo "package-lambda: $2 bootstrap needs glibc <= ${newest:-?} (AL2023 has 2.34)" >&2
 }
 
 for a in "${arches[@]}"; do
@@ -61,7 +61,7 @@ for a in "${arches[@]}"; do
         bin="$root/target/aarch64/aarch64-unknown-linux-gnu/release/bootstrap"
         strip_tool=aarch64-linux-gnu-strip
     fi
-    check_glibc "$bin"
+    check_glibc "$bin" "$a"
     zip="$out/retort-lambda-$a.zip"
     python3 - "$bin" "$model" "$zip" "$strip_tool" <<'PY'
 import os, shutil, subprocess, sys, tempfile, zipfile

@@ -6,6 +6,12 @@
 //! divide the cumulative log-probability by lp(len + 1), and n-gram blocking includes the
 //! start token. The selection runs on the host: the model returns log-probabilities for all
 //! rows of a step at once and only the bookkeeping happens here.
+//!
+//! Cumulative scores are carried in f64 and rounded to f32 only where a ranking is decided or
+//! a score is reported. In f32, a sum near -40 moves in steps of 3.8e-6, so two hosts whose
+//! log-probabilities differ by 1e-7 (FMA or not in the matmuls) round differently at some
+//! steps and drift apart by several of those steps over a long hypothesis; in f64 they drift
+//! by no more than their log-probabilities do.
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -38,6 +44,7 @@ pub struct SearchInput<'a> {
 pub struct Hypothesis {
     /// Generated ids without BOS; ends with EOS unless max_length stopped it.
     pub ids: Vec<u32>,
+    /// Rounded once from the f64 sum (see the module comment).
     pub score: f32,
     /// One row per generated id (EOS included), each the source length long.
     pub attention: Option<Vec<Vec<f32>>>,
@@ -77,8 +84,8 @@ struct Item {
     src_len: usize,
     paths: Vec<Path>,
     /// Cumulative log-probabilities (finished paths: FINISHED_BEAM).
-    log_probs: Vec<f32>,
-    finished: Vec<(f32, Vec<u32>, Option<Vec<Vec<f32>>>)>,
+    log_probs: Vec<f64>,
+    finished: Vec<(f64, Vec<u32>, Option<Vec<Vec<f32>>>)>,
     top_beam_finished: bool,
 }
 
@@ -146,7 +153,7 @@ impl<'m, M: Seq2SeqModel> Searcher<'m, M> {
                 index,
                 src_len: inp.source.len(),
                 paths: vec![start.clone(); beam],
-                log_probs: std::iter::once(0.0).chain(std::iter::repeat(f32::NEG_INFINITY)).take(beam).collect(),
+                log_probs: std::iter::once(0.0).chain(std::iter::repeat(f64::NEG_INFINITY)).take(beam).collect(),
                 finished: Vec::new(),
                 top_beam_finished: false,
             })
@@ -164,17 +171,17 @@ impl<'m, M: Seq2SeqModel> Searcher<'m, M> {
 
             for (ii, mut item) in items.into_iter().enumerate() {
                 let cur_len = item.paths[0].seq.len(); // BOS included
-                let pen = length_penalty(opts.length_penalty, opts.alpha, cur_len + 1);
+                let pen = f64::from(length_penalty(opts.length_penalty, opts.alpha, cur_len + 1));
                 let prefix = inputs[item.index].prefix;
                 let forced = prefix.get(cur_len - 1).copied();
                 // Candidate scores for every (beam, token), adjusted in place.
                 for b in 0..beam {
                     let row = &mut lp[(ii * beam + b) * v..(ii * beam + b + 1) * v];
                     if cur_len <= opts.min_length {
-                        row[t.eos as usize] = FORBID_EOS;
+                        row[t.eos as usize] = FORBID_EOS.into();
                     }
                     if opts.ban_unk_token {
-                        row[t.unk as usize] = FORBID_EOS;
+                        row[t.unk as usize] = FORBID_EOS.into();
                     }
                     let base = item.log_probs[b];
                     for x in row.iter_mut() {
@@ -185,24 +192,28 @@ impl<'m, M: Seq2SeqModel> Searcher<'m, M> {
                         let key = seq[seq.len() - (block - 1)..].to_vec();
                         if let Some(f) = item.paths[b].forbidden.get(&key) {
                             for &tok in f.borrow().iter() {
-                                row[tok as usize] = FORBID_NGRAM;
+                                row[tok as usize] = FORBID_NGRAM.into();
                             }
                         }
                     }
                     if let Some(f) = forced {
                         let keep = row[f as usize];
-                        row.fill(f32::NEG_INFINITY);
+                        row.fill(f64::NEG_INFINITY);
                         row[f as usize] = keep;
                     }
                 }
                 let cand = &lp[ii * beam * v..(ii + 1) * beam * v];
-                let top = top_k(cand, beam);
+                // Ranked at f32 resolution, as OpenNMT-py ranks: candidates that round to the
+                // same f32 keep its tie order (lowest index first).
+                let keys: Vec<f32> = cand.iter().map(|&x| x as f32).collect();
+                let top = top_k(&keys, beam);
 
                 let attn_rows = out.attention.as_ref();
                 let mut new_paths = Vec::with_capacity(beam);
                 let mut scores = Vec::with_capacity(beam);
                 let mut origins = Vec::with_capacity(beam);
-                for &(flat, score) in &top {
+                for &(flat, _) in &top {
+                    let score = cand[flat];
                     let origin = flat / v;
                     let tok = (flat % v) as u32;
                     let old = &item.paths[origin];
@@ -247,10 +258,10 @@ impl<'m, M: Seq2SeqModel> Searcher<'m, M> {
                 }
                 item.log_probs = scores.iter().map(|s| s * pen).collect();
                 // Coverage penalty changes the reported score, not what the beam carries.
-                let final_scores: Vec<f32> = scores
+                let final_scores: Vec<f64> = scores
                     .iter()
                     .zip(&new_paths)
-                    .map(|(s, p)| s - coverage_penalty(opts.coverage_penalty, opts.beta, &p.coverage))
+                    .map(|(s, p)| s - f64::from(coverage_penalty(opts.coverage_penalty, opts.beta, &p.coverage)))
                     .collect();
                 item.paths = new_paths;
 
@@ -262,7 +273,7 @@ impl<'m, M: Seq2SeqModel> Searcher<'m, M> {
                         BeamCompat::OpennmtPy3 => is_finished[0],
                     };
                     for (j, _) in is_finished.iter().enumerate().filter(|(_, f)| **f) {
-                        item.log_probs[j] = FINISHED_BEAM;
+                        item.log_probs[j] = FINISHED_BEAM.into();
                         let p = &item.paths[j];
                         if final_scores[j].is_finite() {
                             item.finished.push((
@@ -273,8 +284,10 @@ impl<'m, M: Seq2SeqModel> Searcher<'m, M> {
                         }
                     }
                     if item.top_beam_finished && item.finished.len() >= opts.n_best {
-                        let mut hyps = std::mem::take(&mut item.finished);
-                        // Stable sort: equal scores keep the order they finished in, as in Python.
+                        let mut hyps: Vec<(f32, Vec<u32>, Option<Vec<Vec<f32>>>)> =
+                            std::mem::take(&mut item.finished).into_iter().map(|(s, ids, a)| (s as f32, ids, a)).collect();
+                        // Stable sort of the reported (f32) scores: equal ones keep the order they
+                        // finished in, as in Python.
                         hyps.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal));
                         results[item.index] = hyps
                             .into_iter()
@@ -315,7 +328,7 @@ impl<'m, M: Seq2SeqModel> Searcher<'m, M> {
         let rows = inputs.len() * width;
         let mut rng = Rng::new(opts.seed);
         let mut seqs: Vec<Vec<u32>> = vec![Vec::new(); rows];
-        let mut scores = vec![0f32; rows];
+        let mut scores = vec![0f64; rows];
         let mut attn: Vec<Vec<Vec<f32>>> = vec![Vec::new(); rows];
         let mut done = vec![false; rows];
         for step in 0..opts.max_length {
@@ -326,7 +339,7 @@ impl<'m, M: Seq2SeqModel> Searcher<'m, M> {
                     continue;
                 }
                 let item = r / width;
-                let mut row = out.log_probs[r * v..(r + 1) * v].to_vec();
+                let mut row: Vec<f32> = out.log_probs[r * v..(r + 1) * v].iter().map(|&x| x as f32).collect();
                 if step < opts.min_length {
                     row[t.eos as usize] = f32::NEG_INFINITY;
                 }
@@ -351,7 +364,7 @@ impl<'m, M: Seq2SeqModel> Searcher<'m, M> {
         let mut results = Vec::with_capacity(inputs.len());
         for i in 0..inputs.len() {
             let mut hyps: Vec<Hypothesis> = (i * width..(i + 1) * width)
-                .map(|r| Hypothesis { ids: seqs[r].clone(), score: scores[r], attention: want_attn.then(|| attn[r].clone()) })
+                .map(|r| Hypothesis { ids: seqs[r].clone(), score: scores[r] as f32, attention: want_attn.then(|| attn[r].clone()) })
                 .collect();
             hyps.sort_by(|a, b| b.score.partial_cmp(&a.score).unwrap_or(std::cmp::Ordering::Equal));
             results.push(hyps);

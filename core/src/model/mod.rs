@@ -11,8 +11,9 @@ use crate::error::Result;
 
 /// What one decoding step produces for `rows` hypotheses.
 pub struct StepOutput {
-    /// Log-probabilities, `rows × vocab`, row-major.
-    pub log_probs: Vec<f32>,
+    /// Log-probabilities, `rows × vocab`, row-major; f64 because the search sums them over
+    /// whole hypotheses (see `search`).
+    pub log_probs: Vec<f64>,
     /// Cross-attention of each row over the source, `rows × src_len` (padded positions are 0);
     /// present when asked for.
     pub attention: Option<Vec<f32>>,

@@ -2,7 +2,7 @@
 //! self-attention K/V per layer grow one row per step and are reordered by beam index;
 //! cross-attention K/V are computed once per source and shared by all beams of an item.
 
-use burn::tensor::activation::{gelu, log_softmax, relu, softmax};
+use burn::tensor::activation::{gelu, relu, softmax};
 use burn::tensor::module::{embedding, layer_norm, linear};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
@@ -462,7 +462,8 @@ impl Seq2SeqModel for Transformer {
         if let Some(n) = &self.dec_norm {
             x = n.forward(x);
         }
-        let log_probs = to_host(log_softmax(self.generator.forward(x), 1), "log-probabilities")?;
+        let logits = to_host(self.generator.forward(x), "logits")?;
+        let log_probs = log_softmax_f64(&logits, self.spec.tgt_vocab_size);
         st.step += 1;
         Ok(StepOutput { log_probs, attention: probs, src_len: src_max })
     }
@@ -481,6 +482,22 @@ impl Seq2SeqModel for Transformer {
         st.blocks = new_items.iter().map(|&i| st.blocks[i]).collect();
         Ok(())
     }
+}
+
+/// Log-softmax of each `vocab`-long row, normalised in f64 on the host. burn's f32 version
+/// sums in as many lanes as the host's SIMD has (8 or 16 natively, 4 in wasm) and calls the
+/// platform's `expf`/`logf` (glibc natively, Rust's libm in wasm), so the same logits can get
+/// normalisers that differ in their last f32 bits; in f64 such differences are ~1e-16. The
+/// result stays f64 because the search sums it over whole hypotheses.
+fn log_softmax_f64(logits: &[f32], vocab: usize) -> Vec<f64> {
+    let mut out = Vec::with_capacity(logits.len());
+    for row in logits.chunks_exact(vocab) {
+        let max = f64::from(row.iter().copied().fold(f32::NEG_INFINITY, f32::max));
+        let sum: f64 = row.iter().map(|&x| (f64::from(x) - max).exp()).sum();
+        let norm = max + sum.ln();
+        out.extend(row.iter().map(|&x| f64::from(x) - norm));
+    }
+    out
 }
 
 fn to_host<const D: usize>(t: Tensor<D>, what: &str) -> Result<Vec<f32>> {
