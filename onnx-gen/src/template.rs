@@ -184,7 +184,9 @@ impl Seq2SeqModel for OnnxModel {
             Some(AttentionKind::FirstHead) => Some(to_host(attn.narrow(1, 0, 1), "attention")?),
             Some(AttentionKind::MeanOfHeads) => Some(to_host(attn.mean_dim(1), "attention")?),
         };
-        Ok(StepOutput { log_probs: to_host(log_probs, "log-probabilities")?, attention, src_len: st.src_max })
+        // The search accumulates scores in f64; the graph's log-softmax is f32.
+        let log_probs = to_host(log_probs, "log-probabilities")?.into_iter().map(f64::from).collect();
+        Ok(StepOutput { log_probs, attention, src_len: st.src_max })
     }
 
     fn reorder(&self, st: &mut OnnxState, rows: &[usize]) -> Result<()> {
