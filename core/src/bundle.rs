@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
+use crate::model::generated::GeneratedModelRef;
 use crate::options::TranslateOptions;
 use crate::spec::ModelSpec;
 
@@ -53,6 +54,9 @@ pub enum TokenizerKind {
     Char,
     /// Split on whitespace (inputs arrive tokenized).
     Space,
+    /// REINVENT's SMILES tokenization (ANNalog uses it): bracket atoms, `%nn` ring numbers,
+    /// `Br` and `Cl` are tokens, everything else is one character.
+    ReinventSmiles,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -69,6 +73,10 @@ pub struct BundleMeta {
     /// Free-form name shown to users ("Molecular Transformer (toy)").
     #[serde(default)]
     pub name: String,
+    /// Set when the tensors are the weights of a model generated from ONNX (named by that
+    /// model's parameter paths) rather than the spec's canonical tensors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generated: Option<GeneratedModelRef>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -101,6 +109,10 @@ impl Bundle {
     /// nothing unexpected rides along.
     pub fn validate(&self) -> Result<()> {
         self.meta.spec.validate()?;
+        if self.meta.generated.is_some() {
+            // the generated model's loader checks names and shapes against its own module
+            return self.validate_finite();
+        }
         let expected = self.meta.spec.expected_tensors();
         for (name, shape) in &expected {
             match self.tensors.get(name) {
@@ -128,6 +140,15 @@ impl Bundle {
             let mut extra: Vec<&str> = self.tensors.keys().map(|k| k.as_str()).filter(|k| !known.contains(k)).collect();
             extra.sort();
             return Err(Error::InvalidBundle(format!("unexpected tensors: {}", extra.join(", "))));
+        }
+        Ok(())
+    }
+
+    fn validate_finite(&self) -> Result<()> {
+        for (name, t) in &self.tensors {
+            if let Some(i) = t.data.iter().position(|x| !x.is_finite()) {
+                return Err(Error::Tensor { name: name.clone(), problem: format!("value {i} is not finite ({})", t.data[i]) });
+            }
         }
         Ok(())
     }

@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::bundle::{Bundle, BundleMeta};
 use crate::error::{Error, Result};
+use crate::model::erased::BoxedModel;
+use crate::model::generated::{find_loader, GeneratedModelLoader};
 use crate::model::transformer::Transformer;
 use crate::options::TranslateOptions;
 use crate::search::{Hypothesis, SearchInput, SearchTokens, Searcher};
@@ -40,8 +42,14 @@ pub struct TokenInput {
     pub target_prefix: Vec<String>,
 }
 
+/// The native Transformer, or a model generated from ONNX that this host was built with.
+enum EngineModel {
+    Native(Transformer),
+    Generated(BoxedModel),
+}
+
 pub struct Engine {
-    model: Transformer,
+    model: EngineModel,
     src: SideTokenizer,
     tgt: SideTokenizer,
     meta: BundleMeta,
@@ -53,6 +61,12 @@ impl Engine {
     }
 
     pub fn from_bundle(bundle: &Bundle) -> Result<Engine> {
+        Engine::from_bundle_with(bundle, &[])
+    }
+
+    /// Like [`from_bundle`](Self::from_bundle); a bundle made for an ONNX-generated model is
+    /// loaded with the matching one of `generated` (the models this host was built with).
+    pub fn from_bundle_with(bundle: &Bundle, generated: &[&dyn GeneratedModelLoader]) -> Result<Engine> {
         let meta = bundle.meta.clone();
         let src = SideTokenizer::from_json(&meta.src_tokenizer, meta.tokenizer_kind)?;
         let tgt = SideTokenizer::from_json(&meta.tgt_tokenizer, meta.tokenizer_kind)?;
@@ -66,7 +80,10 @@ impl Engine {
                 spec.tgt_vocab_size
             )));
         }
-        let model = Transformer::from_bundle(bundle)?;
+        let model = match &meta.generated {
+            None => EngineModel::Native(Transformer::from_bundle(bundle)?),
+            Some(g) => EngineModel::Generated(find_loader(g, generated)?.load(bundle)?),
+        };
         Ok(Engine { model, src, tgt, meta })
     }
 
@@ -153,8 +170,7 @@ impl Engine {
             encoded.push((ids, prefix));
         }
         let ignore: HashSet<u32> = opts.ignore_when_blocking.iter().filter_map(|t| self.tgt.token_to_id(t)).collect();
-        let searcher =
-            Searcher { model: &self.model, tokens: SearchTokens { bos: sp.tgt_bos, eos: sp.tgt_eos, unk: sp.tgt_unk } };
+        let tokens = SearchTokens { bos: sp.tgt_bos, eos: sp.tgt_eos, unk: sp.tgt_unk };
 
         // Decode in length-sorted batches to waste little on padding; results do not depend on
         // batch composition, so the order is restored afterwards.
@@ -166,7 +182,11 @@ impl Engine {
         for chunk in order.chunks(opts.batch_size) {
             let batch: Vec<SearchInput> =
                 chunk.iter().map(|&i| SearchInput { source: &encoded[i].0, prefix: &encoded[i].1 }).collect();
-            let hyps = searcher.run(&batch, opts, &ignore).map_err(|e| match e {
+            let hyps = match &self.model {
+                EngineModel::Native(model) => Searcher { model, tokens }.run(&batch, opts, &ignore),
+                EngineModel::Generated(model) => Searcher { model, tokens }.run(&batch, opts, &ignore),
+            };
+            let hyps = hyps.map_err(|e| match e {
                 Error::InvalidInput { index, problem } => Error::InvalidInput { index: chunk[index], problem },
                 other => other,
             })?;

@@ -107,6 +107,7 @@ pub fn random_bundle(spec: ModelSpec, seed: u64) -> Result<Bundle> {
         },
         name: "random".into(),
         spec,
+        generated: None,
     };
     Ok(Bundle { meta, tensors })
 }

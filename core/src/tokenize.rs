@@ -16,6 +16,10 @@ use crate::error::{Error, Result};
 pub const SMILES_REGEX: &str =
     r"(\[[^\]]+]|Br?|Cl?|N|O|S|P|F|I|b|c|n|o|s|p|\(|\)|\.|=|#|-|\+|\\|\/|:|~|@|\?|>|\*|\$|\%[0-9]{2}|[0-9])";
 
+/// REINVENT's SMILES tokenization as one leftmost-first pattern: brackets first, then `%nn`,
+/// then the two-letter halogens, then single characters (the order REINVENT splits in).
+pub const REINVENT_SMILES_REGEX: &str = r"\[[^\]]*\]|%[0-9]{2}|Br|Cl|.";
+
 pub struct SideTokenizer {
     inner: Tokenizer,
     kind: TokenizerKind,
@@ -42,6 +46,7 @@ impl SideTokenizer {
             TokenizerKind::Space => WhitespaceSplit.into(),
             TokenizerKind::Smiles => split_regex(SMILES_REGEX)?.into(),
             TokenizerKind::Char => split_regex(r"\S")?.into(),
+            TokenizerKind::ReinventSmiles => split_regex(REINVENT_SMILES_REGEX)?.into(),
         };
         tok.with_pre_tokenizer(Some(pre));
         tok.to_string(false).map_err(|e| Error::Tokenizer(e.to_string()))
@@ -95,7 +100,7 @@ impl SideTokenizer {
     pub fn detokenize(&self, tokens: &[String]) -> String {
         match self.kind {
             TokenizerKind::Space => tokens.join(" "),
-            TokenizerKind::Smiles | TokenizerKind::Char => tokens.concat(),
+            TokenizerKind::Smiles | TokenizerKind::Char | TokenizerKind::ReinventSmiles => tokens.concat(),
         }
     }
 }

@@ -58,13 +58,20 @@ pub struct ImportArgs {
     /// 5000 rows); sources or outputs longer than N tokens are then refused.
     #[arg(long, value_name = "N")]
     pub max_positions: Option<usize>,
+    /// Import an ANNalog checkpoint (a plain state dict) with this vocabulary pickle.
+    #[arg(long, value_name = "VOCAB_PKL")]
+    pub annalog_vocab: Option<PathBuf>,
     /// The bundle's decoding defaults (the flags below) override those the importer chose.
     #[command(flatten)]
     pub decode: DecodeArgs,
 }
 
 pub fn run(args: ImportArgs) -> CliResult<()> {
-    let mut bundle = retort_import::import_path(&args.source, args.tokenizer.map(Into::into))
+    let imported = match &args.annalog_vocab {
+        Some(vocab) => retort_import::annalog::import_annalog(&args.source, vocab),
+        None => retort_import::import_path(&args.source, args.tokenizer.map(Into::into)),
+    };
+    let mut bundle = imported
         .map_err(|e| CliError::from(e).context(format!("cannot import '{}'", args.source.display())))?;
     if let Some(name) = &args.name {
         bundle.meta.name = name.clone();

@@ -43,6 +43,8 @@ pub fn run(args: InspectArgs) -> CliResult<()> {
             "spec": meta.spec,
             "decoding": meta.decoding,
             "provenance": meta.provenance,
+            "generated": meta.generated,
+            "generated_models_in_this_build": crate::model::generated_models().iter().map(|l| l.name()).collect::<Vec<_>>(),
         });
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
@@ -58,6 +60,13 @@ pub fn run(args: InspectArgs) -> CliResult<()> {
     println!("vocabulary:   source {}, target {}", meta.spec.src_vocab_size, meta.spec.tgt_vocab_size);
     for line in spec_lines(&meta.spec) {
         println!("{line}");
+    }
+    if let Some(g) = &meta.generated {
+        let built: Vec<&str> = crate::model::generated_models().iter().map(|l| l.name()).collect();
+        let here = if built.contains(&g.name.as_str()) { "included in this build" } else { "NOT included in this build" };
+        println!("generated:    ONNX-generated model '{}' ({here}; built with: {})", g.name, if built.is_empty() { "none".to_string() } else { built.join(", ") });
+        println!("  graphs sha256: {}", g.graph_sha256);
+        println!("  generator:     {}", g.generator);
     }
     println!("provenance:");
     println!("  source format: {}", p.source_format);
@@ -141,6 +150,7 @@ pub fn tokenizer_name(k: TokenizerKind) -> &'static str {
     match k {
         TokenizerKind::Smiles => "smiles",
         TokenizerKind::Char => "char",
+        TokenizerKind::ReinventSmiles => "smiles (REINVENT/ANNalog)",
         TokenizerKind::Space => "space",
     }
 }

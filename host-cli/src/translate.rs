@@ -350,7 +350,7 @@ fn count_lines(path: &Path, what: &str) -> CliResult<usize> {
 /// space-tokenized target matches), space-tokenized models with single spaces.
 pub fn canonical(text: &str, kind: TokenizerKind) -> String {
     match kind {
-        TokenizerKind::Smiles | TokenizerKind::Char => text.split_whitespace().collect(),
+        TokenizerKind::Smiles | TokenizerKind::Char | TokenizerKind::ReinventSmiles => text.split_whitespace().collect(),
         TokenizerKind::Space => text.split_whitespace().collect::<Vec<_>>().join(" "),
     }
 }

@@ -1464,6 +1464,7 @@ pub fn import_ctranslate2_dir(dir: &Path, tokenizer: Option<TokenizerKind>) -> R
             notes,
         },
         name: dir_name,
+        generated: None,
     };
     let bundle = Bundle { meta, tensors: out.tensors };
     bundle.validate()?;

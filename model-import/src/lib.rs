@@ -1,5 +1,6 @@
 //! Retort importers: turn models from other toolkits into Retort bundles.
 
+pub mod annalog;
 pub mod ctranslate2;
 pub mod error;
 pub mod opennmt;

@@ -555,6 +555,7 @@ pub fn checkpoint_to_bundle(
                 notes,
             },
             name: String::new(),
+            generated: None,
         },
         tensors,
     };

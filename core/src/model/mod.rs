@@ -3,6 +3,8 @@
 //! (the native Transformer, or one generated from ONNX).
 
 mod attend;
+pub mod erased;
+pub mod generated;
 pub mod transformer;
 
 use crate::error::Result;
