@@ -394,3 +394,24 @@ fn tempdir(name: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+#[test]
+fn annalog_serves_as_a_second_model() {
+    // ANNalog (MIT, fixtures/annalog/LICENSE) imported through the native path: analogue
+    // generation from the same function binary, only the bundle differs.
+    let annalog = repo_root().join("fixtures/annalog/annalog.retort");
+    let mut env = aws_env(None);
+    env.push(("MODEL_PATH".into(), annalog.display().to_string()));
+    let emu = Emulator::start(&env, &[]);
+    let inputs = ["COc1ccc(S(=O)[O-])cc1", "CC(=O)Nc1ccc(O)cc1"];
+    let answer = emu.invoke_json(&json!({"inputs": inputs, "options": {"beam_size": 3, "n_best": 3}})).json();
+    assert!(answer["model"]["name"].as_str().unwrap_or("").to_lowercase().contains("annalog"), "{}", answer["model"]);
+    let cli = run_cli(
+        &["translate", "-m", annalog.to_str().unwrap(), "--beam-size", "3", "--n-best", "3", "--format", "jsonl"],
+        &(inputs.join("\n") + "\n"),
+    );
+    for (line, got) in cli.lines().zip(results(&answer).as_array().unwrap()) {
+        let want: Value = serde_json::from_str(line).unwrap();
+        assert_eq!(want["predictions"], got["predictions"]);
+    }
+}
