@@ -122,10 +122,9 @@ impl Backend {
             Backend::Remote(r) => {
                 let texts: Vec<String> = lines.iter().map(|(_, t)| t.clone()).collect();
                 let out = r.translate(&texts, prefixes, opts).map_err(|e| match e {
-                    retort_lambda::fanout::FanOutError::Input { index, problem } => match lines.get(index) {
-                        Some((line_no, _)) => CliError::usage(format!("{name} line {line_no}: {problem}")),
-                        None => CliError::usage(format!("input {index}: {problem}")),
-                    },
+                    retort_lambda::fanout::FanOutError::Input { index, problem } => {
+                        input_error(name, lines, index, &problem)
+                    }
                     other => CliError::failure(other.to_string()),
                 })?;
                 progress(lines.len());
@@ -305,11 +304,16 @@ fn companion_line(lines: &mut Lines, line_no: usize) -> CliResult<String> {
 /// The core numbers inputs within a batch from 0; users know line numbers.
 fn relabel(e: retort_core::Error, name: &str, lines: &[(usize, String)]) -> CliError {
     match e {
-        retort_core::Error::InvalidInput { index, problem } => match lines.get(index) {
-            Some((line_no, _)) => CliError::usage(format!("{name} line {line_no}: {problem}")),
-            None => CliError::usage(format!("input {index}: {problem}")),
-        },
+        retort_core::Error::InvalidInput { index, problem } => input_error(name, lines, index, &problem),
         other => CliError::from(other),
+    }
+}
+
+/// A problem with input `index` of a chunk, told by its line number.
+fn input_error(name: &str, lines: &[(usize, String)], index: usize, problem: &str) -> CliError {
+    match lines.get(index) {
+        Some((line_no, _)) => CliError::usage(format!("{name} line {line_no}: {problem}")),
+        None => CliError::usage(format!("input {index}: {problem}")),
     }
 }
 
@@ -350,7 +354,9 @@ fn count_lines(path: &Path, what: &str) -> CliResult<usize> {
 /// space-tokenized target matches), space-tokenized models with single spaces.
 pub fn canonical(text: &str, kind: TokenizerKind) -> String {
     match kind {
-        TokenizerKind::Smiles | TokenizerKind::Char | TokenizerKind::ReinventSmiles => text.split_whitespace().collect(),
+        TokenizerKind::Smiles | TokenizerKind::Char | TokenizerKind::ReinventSmiles => {
+            text.split_whitespace().collect()
+        }
         TokenizerKind::Space => text.split_whitespace().collect::<Vec<_>>().join(" "),
     }
 }
