@@ -32,9 +32,9 @@ echo "== Lambda: SAM template, deployment zip, arm64 bootstrap under qemu"
 scripts/test-lambda.sh
 
 if [ "${SKIP_WASM:-0}" != 1 ]; then
-  echo "== wasm32: the core builds for the browser"
-  scripts/build-wasm.sh
-  echo "== browser: wasm engine vs native on the golden fixtures (node), the demo page in headless Chromium"
+  # One wasm build: test-web.sh builds retort-wasm (and so the core) with the web's size
+  # profile; a separate build of retort-core would compile burn a second time.
+  echo "== browser: the wasm32 build, wasm engine vs native on the golden fixtures (node), the demo page in headless Chromium"
   scripts/test-web.sh
 fi
 echo "== all tests passed"
