@@ -91,7 +91,7 @@ if [ "${RETORT_WASM_OPT:-1}" != 0 ]; then
 fi
 cp "$web/node_modules/@rdkit/rdkit/dist/RDKit_minimal.js" "$web/node_modules/@rdkit/rdkit/dist/RDKit_minimal.wasm" "$pkg/"
 
-# 6. The built-in (toy) model and the examples, read at build time (never committed).
+# 6. The built-in models and their examples, read at build time (never committed).
 cp host-cli/assets/default.retort "$pkg/default.retort"
 examples="${RETORT_EXAMPLES:-$RETORT_ROOT/../shared/seed/deep-synthesis/source_small.txt}"
 if [ ! -f "$examples" ]; then
@@ -105,6 +105,13 @@ const lines = fs.readFileSync(process.argv[1], "utf8").split(/\r?\n/).map(s => s
 const raw = lines.map(s => s.replace(/ /g, ""));
 fs.writeFileSync(process.argv[2], JSON.stringify({ source: require("path").basename(process.argv[1]), examples: raw }, null, 1));
 ' "$examples" "$pkg/examples.json"
+# The second model: ANNalog (MIT; analogue generation), imported natively, with its own examples.
+cp fixtures/annalog/annalog.retort "$pkg/annalog.retort"
+node -e '
+const fs = require("fs");
+const g = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+fs.writeFileSync(process.argv[2], JSON.stringify({ source: "ANNalog reference molecules", examples: g.cases.map(c => c.source) }, null, 1));
+' fixtures/annalog/golden/greedy.json "$pkg/annalog-examples.json"
 bundle_sha="$(sha256sum "$pkg/default.retort" | cut -c1-16)"
 wasm_sha="$(sha256sum "$wasm" | cut -c1-16)"
 printf '{"bundle":"default.retort","bundle_sha":"%s","wasm_sha":"%s","built":"%s"}\n' \

@@ -64,7 +64,7 @@ function showModel(info, timings) {
   const s = info.spec;
   dl($('model-info'), [
     ['name', info.name || '—'],
-    ['note', toy ? 'Built-in toy: 2+2 layers, d 64, trained for minutes on a few thousand reactions. Load a real bundle for useful predictions.' : 'loaded from your disk'],
+    ['note', toy ? 'Built-in toy: 2+2 layers, d 64, trained for minutes on a few thousand reactions. Load a real bundle for useful predictions.' : modelNote(info)],
     ['shape', `${s.encoder_layers}+${s.decoder_layers} layers, d ${s.d_model}, ${s.heads} heads, ff ${s.ff}`],
     ['parameters', info.parameters.toLocaleString()],
     ['vocab (src / tgt)', `${info.src_vocab_size} / ${info.tgt_vocab_size}`],
@@ -75,6 +75,14 @@ function showModel(info, timings) {
   ]);
   if (timings) state.timings = { ...state.timings, ...timings };
   showTimings();
+}
+// Where a non-toy model came from; licence notices travel in the bundle's provenance notes.
+function modelNote(info) {
+  const notes = (info.provenance.notes || []).join(' ');
+  if ($('model-choice').value === 'annalog' && /annalog/i.test(info.name || '')) {
+    return `Built-in: generates analogues of one input molecule. ${notes}`.trim();
+  }
+  return notes ? `loaded from your disk. ${notes}` : 'loaded from your disk';
 }
 function showTimings() {
   const t = state.timings || {};
@@ -244,14 +252,37 @@ $('bundle-file').addEventListener('change', async () => {
     status('');
   }
 });
-$('reset-model').addEventListener('click', async () => {
-  const r = await fetch('pkg/default.retort');
-  const bytes = await r.arrayBuffer();
-  const m = await call('load', { bytes }, null, [bytes]);
-  state.builtIn = true;
-  showModel(m.info, m.timings);
-  status('Built-in model loaded.');
-});
+// The built-in models: the toy reaction model and ANNalog, each with its own examples.
+const BUILT_IN = {
+  default: { bundle: 'pkg/default.retort', examples: 'pkg/examples.json' },
+  annalog: { bundle: 'pkg/annalog.retort', examples: 'pkg/annalog-examples.json' },
+};
+async function fillExamples(url) {
+  const ex = await (await fetch(url)).json();
+  const sel = $('examples');
+  sel.querySelectorAll('option:not(:first-child)').forEach((o) => o.remove());
+  ex.examples.forEach((s, i) => {
+    const o = document.createElement('option');
+    o.value = s;
+    o.textContent = `${i + 1}. ${s.length > 70 ? `${s.slice(0, 67)}…` : s}`;
+    sel.appendChild(o);
+  });
+}
+async function useBuiltIn(name) {
+  const m = BUILT_IN[name];
+  showError('');
+  status('Loading the model…');
+  const bytes = await (await fetch(m.bundle)).arrayBuffer();
+  const r = await call('load', { bytes }, null, [bytes]);
+  state.builtIn = name === 'default';
+  $('model-choice').value = name;
+  await fillExamples(m.examples);
+  showModel(r.info, r.timings);
+  applyDefaults(r.defaults);
+  status(`${r.info.name || name} loaded.`);
+}
+$('model-choice').addEventListener('change', () => useBuiltIn($('model-choice').value).catch((e) => showError(e.message)));
+$('reset-model').addEventListener('click', () => useBuiltIn('default').catch((e) => showError(e.message)));
 function applyDefaults(d) {
   $('beam').value = Math.min(d.beam_size, 10);
   $('nbest').value = Math.min(d.n_best, +$('beam').value);
@@ -263,15 +294,7 @@ async function main() {
     state.rdkit = m;
     return performance.now() - t0;
   });
-  const examples = fetch('pkg/examples.json').then((r) => r.json()).then((ex) => {
-    const sel = $('examples');
-    ex.examples.forEach((s, i) => {
-      const o = document.createElement('option');
-      o.value = s;
-      o.textContent = `${i + 1}. ${s.length > 70 ? `${s.slice(0, 67)}…` : s}`;
-      sel.appendChild(o);
-    });
-  });
+  const examples = fillExamples(BUILT_IN.default.examples);
   try {
     const [r, rdkit_ms] = await Promise.all([call('init'), rdkitReady, examples]);
     state.timings = {};

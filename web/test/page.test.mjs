@@ -137,3 +137,23 @@ test('the bundle is kept in the Cache API across reloads', async () => {
   assert.equal(keys.length, 1);
   assert.match(keys[0], /default\.retort\?v=/);
 });
+
+test('ANNalog, the second built-in model, generates the same analogues as the native CLI', async () => {
+  const { page } = ctx;
+  await page.selectOption('#model-choice', 'annalog');
+  await page.waitForFunction(() => /ANNalog/.test(document.getElementById('status').textContent), null, { timeout: 60000 });
+  assert.match(await page.textContent('#model-info'), /MIT License/);
+  await predict(page, { example: 0, beam: 3, nbest: 3 });
+  await page.waitForSelector('#results tbody tr', { timeout: 60000 });
+  const last = await page.evaluate(() => ({ input: window.__retort.last.input,
+    predictions: window.__retort.last.predictions.map((p) => ({ tokens: p.tokens, score: p.score })) }));
+  const native = cliTranslate([last.input], ['--beam-size', '3', '--n-best', '3'], path.join(PKG, 'annalog.retort'))[0];
+  assert.equal(last.predictions.length, 3);
+  last.predictions.forEach((p, k) => {
+    assert.deepEqual(p.tokens, native.predictions[k].tokens, `rank ${k + 1} tokens`);
+    assert.ok(Math.abs(p.score - native.predictions[k].score) <= 1e-4, `rank ${k + 1} score`);
+  });
+  await page.screenshot({ path: path.join(ART, 'annalog.png'), fullPage: true });
+  await page.selectOption('#model-choice', 'default');
+  await page.waitForFunction(() => /Molecular Transformer/.test(document.getElementById('status').textContent), null, { timeout: 60000 });
+});
