@@ -4,6 +4,7 @@
 pub mod config;
 pub mod error;
 pub mod event;
+#[cfg(feature = "fanout")]
 pub mod fanout;
 pub mod handler;
 pub mod init;
