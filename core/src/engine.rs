@@ -153,6 +153,17 @@ impl Engine {
             if inp.source.is_empty() {
                 return Err(Error::InvalidInput { index: i, problem: "empty input".into() });
             }
+            // Checked for every input before any batch is decoded, so no work is thrown away.
+            if inp.source.len() > self.max_source_tokens() {
+                return Err(Error::InvalidInput {
+                    index: i,
+                    problem: format!(
+                        "{} tokens, over the model's {} source positions",
+                        inp.source.len(),
+                        self.max_source_tokens()
+                    ),
+                });
+            }
             let mut ids: Vec<u32> = Vec::with_capacity(inp.source.len() + 2);
             ids.extend(sp.src_bos);
             ids.extend(inp.source.iter().map(|t| self.src.token_to_id(t).unwrap_or(sp.src_unk)));

@@ -47,7 +47,6 @@ impl Remote {
             concurrency: args.lambda_concurrency,
             batch: args.lambda_batch,
             retries: args.lambda_retries,
-            options: Default::default(),
             // The same job as a local run, which reads unknown tokens as <unk>.
             allow_unknown_tokens: true,
         };
@@ -62,14 +61,12 @@ impl Remote {
     }
 
     pub fn translate(
-        &mut self,
+        &self,
         texts: &[String],
         prefixes: Option<&[String]>,
         opts: &TranslateOptions,
     ) -> Result<Vec<Translation>, FanOutError> {
-        let options = serde_json::to_value(opts).expect("options serialize");
-        self.fanout.set_options(options.as_object().cloned().unwrap_or_default());
-        let (results, _) = self.runtime.block_on(self.fanout.translate(texts, prefixes))?;
+        let (results, _) = self.runtime.block_on(self.fanout.translate(texts, prefixes, opts))?;
         Ok(results)
     }
 }

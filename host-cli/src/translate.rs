@@ -109,7 +109,7 @@ impl Backend {
 
     /// Translates one chunk of input lines; errors name the file and line.
     fn translate(
-        &mut self,
+        &self,
         name: &str,
         lines: &[(usize, String)],
         prefixes: Option<&[String]>,
@@ -170,7 +170,7 @@ pub fn init_global_threads(threads: Option<usize>) -> CliResult<()> {
 
 pub fn run(args: TranslateArgs) -> CliResult<()> {
     init_global_threads(args.threads)?;
-    let mut backend = Backend::open(&args)?;
+    let backend = Backend::open(&args)?;
     let mut opts = backend.defaults();
     args.decode.apply(&mut opts);
     opts.validate()?;

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use aws_sdk_lambda::primitives::Blob;
 use retort_core::sink::{base64_decode, gunzip};
-use retort_core::Translation;
-use serde_json::{json, Map, Value};
+use retort_core::{TranslateOptions, Translation};
+use serde_json::json;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -26,8 +26,6 @@ pub struct FanOutConfig {
     pub batch: usize,
     /// Extra attempts for an invocation that failed for a passing reason.
     pub retries: u32,
-    /// Decoding options to send (field-by-field overrides of the function's model defaults).
-    pub options: Map<String, Value>,
     /// Decode out-of-vocabulary tokens as `<unk>` (what a local `retort translate` does)
     /// instead of refusing the input.
     pub allow_unknown_tokens: bool,
@@ -63,24 +61,13 @@ impl FanOut {
         Ok(FanOut { lambda: aws_sdk_lambda::Client::new(&sdk), s3: store::s3_client(&sdk), config })
     }
 
-    pub fn set_options(&mut self, options: Map<String, Value>) {
-        self.config.options = options;
-    }
-
     /// Asks the function which model it serves and its decoding defaults (a warmup ping: no
     /// decoding, and it warms one container for the job).
     pub async fn describe(&self) -> Result<crate::wire::WarmupReply, FanOutError> {
         let function = &self.config.function;
-        let out = self
-            .lambda
-            .invoke()
-            .function_name(function)
-            .payload(Blob::new(br#"{"warmup": true}"#.to_vec()))
-            .send()
-            .await
-            .map_err(|e| FanOutError::Other(format!("invoking {function}: {}", describe(&e))))?;
-        let body = out.payload().map(|b| b.as_ref().to_vec()).unwrap_or_default();
-        if out.function_error().is_some() {
+        let (function_error, body) =
+            invoke_raw(&self.lambda, function, br#"{"warmup": true}"#).await.map_err(FanOutError::Other)?;
+        if function_error.is_some() {
             return Err(FanOutError::Other(format!("{function} failed: {}", String::from_utf8_lossy(&body))));
         }
         serde_json::from_slice(&body).map_err(|e| {
@@ -88,12 +75,14 @@ impl FanOut {
         })
     }
 
-    /// Translates `inputs` (with optional per-input target prefixes) over the function; the
-    /// result is in input order, with the model the function used.
+    /// Translates `inputs` (with optional per-input target prefixes) with `options` (sent whole,
+    /// so they override every model default) over the function; the result is in input order,
+    /// with the model the function used.
     pub async fn translate(
         &self,
         inputs: &[String],
         prefixes: Option<&[String]>,
+        options: &TranslateOptions,
     ) -> Result<(Vec<Translation>, Option<ModelInfo>), FanOutError> {
         let permits = Arc::new(Semaphore::new(self.config.concurrency));
         let mut tasks = JoinSet::new();
@@ -101,7 +90,7 @@ impl FanOut {
             let end = (start + self.config.batch).min(inputs.len());
             let mut event = json!({
                 "inputs": inputs[start..end],
-                "options": self.config.options,
+                "options": options,
                 // Full precision and gzip: the client rebuilds exactly what a local run writes.
                 "attention_decimals": null,
                 "encoding": "gzip",
@@ -181,21 +170,31 @@ enum Failure {
     Passing(String),
 }
 
-async fn invoke_once(
+/// One synchronous invocation: the function-error marker (`X-Amz-Function-Error`) and the body.
+async fn invoke_raw(
     lambda: &aws_sdk_lambda::Client,
-    s3: &aws_sdk_s3::Client,
     function: &str,
     payload: &[u8],
-) -> Result<Answer, Failure> {
+) -> Result<(Option<String>, Vec<u8>), String> {
     let out = lambda
         .invoke()
         .function_name(function)
         .payload(Blob::new(payload.to_vec()))
         .send()
         .await
-        .map_err(|e| Failure::Passing(format!("invoking {function}: {}", describe(&e))))?;
+        .map_err(|e| format!("invoking {function}: {}", describe(&e)))?;
     let body = out.payload().map(|b| b.as_ref().to_vec()).unwrap_or_default();
-    if let Some(kind) = out.function_error() {
+    Ok((out.function_error().map(str::to_string), body))
+}
+
+async fn invoke_once(
+    lambda: &aws_sdk_lambda::Client,
+    s3: &aws_sdk_s3::Client,
+    function: &str,
+    payload: &[u8],
+) -> Result<Answer, Failure> {
+    let (function_error, body) = invoke_raw(lambda, function, payload).await.map_err(Failure::Passing)?;
+    if let Some(kind) = function_error {
         let err: ErrorBody = serde_json::from_slice(&body).unwrap_or_else(|_| ErrorBody {
             error_type: kind.to_string(),
             error_message: String::from_utf8_lossy(&body).into_owned(),

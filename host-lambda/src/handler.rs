@@ -138,7 +138,6 @@ impl App {
             }
         }
         let allow_unknown = req.allow_unknown_tokens.unwrap_or(c.unknown_tokens == UnknownTokens::Allow);
-        let max_tokens = self.engine.max_source_tokens();
         // A SMILES has no spaces, so joining the seed's characters back is lossless.
         let rejoin = req.seed_format && self.engine.meta().tokenizer_kind != TokenizerKind::Space;
         req.inputs
@@ -154,15 +153,6 @@ impl App {
                 };
                 let source =
                     self.engine.tokenize_source(text).map_err(|e| FunctionError::input(format!("inputs[{i}]: {e}")))?;
-                if source.is_empty() {
-                    return Err(FunctionError::input(format!("inputs[{i}]: empty input")));
-                }
-                if source.len() > max_tokens {
-                    return Err(FunctionError::input(format!(
-                        "inputs[{i}]: {} tokens, over the model's {max_tokens} source positions",
-                        source.len()
-                    )));
-                }
                 if !allow_unknown {
                     let unknown = self.engine.unknown_source_tokens(&source);
                     if !unknown.is_empty() {
@@ -202,26 +192,24 @@ impl App {
             round_attention(&mut results, d);
         }
         let init_ms = self.cold.swap(false, Ordering::Relaxed).then_some(self.init_ms);
-        let mut answer =
-            Answer { results, model: self.model.clone(), timing: Timing { init_ms, decode_ms, total_ms: 0.0 } };
-        answer.timing.total_ms = start.elapsed().as_secs_f64() * 1e3;
+        let timing = Timing { init_ms, decode_ms, total_ms: start.elapsed().as_secs_f64() * 1e3 };
+        let answer = Answer { results, model: self.model.clone(), timing };
         let json = serde_json::to_string(&answer).expect("answers serialize");
 
-        let encoding = if gz { Encoding::GzipBase64 } else { Encoding::Json };
-        let payload = match encoding {
-            Encoding::Json => match transport {
-                Transport::Direct => RawValue::from_string(json.clone()).expect("valid JSON"),
-                _ => self.proxy(200, &json, false),
-            },
-            Encoding::GzipBase64 => {
-                let body = base64_encode(&gzip(json.as_bytes()));
-                match transport {
-                    Transport::Direct => {
-                        raw(&PackedAnswer { is_base64_encoded: true, content_encoding: "gzip".into(), body })
-                    }
-                    _ => self.proxy(200, &body, true),
-                }
-            }
+        // gzip'd once, whether it goes back inline or to the store.
+        let gz = gz.then(|| gzip(json.as_bytes()));
+        let encoding = if gz.is_some() { Encoding::GzipBase64 } else { Encoding::Json };
+        // The inline payload; a direct JSON answer is the answer itself, so it is only
+        // materialised (without copying) once it is known to stay inline.
+        let wrapped = match (&gz, transport) {
+            (None, Transport::Direct) => None,
+            (None, _) => Some(self.proxy(200, &json, false)),
+            (Some(gz), Transport::Direct) => Some(raw(&PackedAnswer {
+                is_base64_encoded: true,
+                content_encoding: "gzip".into(),
+                body: base64_encode(gz),
+            })),
+            (Some(gz), _) => Some(self.proxy(200, &base64_encode(gz), true)),
         };
         let policy = SinkPolicy {
             inline_limit: self.config.inline_limit,
@@ -232,29 +220,32 @@ impl App {
             Sink::External
         } else {
             policy
-                .choose(encoding, payload.get().len())
+                .choose(encoding, wrapped.as_ref().map_or(json.len(), |p| p.get().len()))
                 .map_err(|e| FunctionError::new(ErrorKind::ResponseTooLarge, e.to_string()))?
         };
         match sink {
-            Sink::Inline(_) => Ok(Reply::Ready(payload)),
+            Sink::Inline(_) => Ok(Reply::Ready(match wrapped {
+                Some(payload) => payload,
+                None => RawValue::from_string(json).expect("serde_json produced valid JSON"),
+            })),
             Sink::External => {
-                drop(payload);
+                drop(wrapped);
                 let store = self.store.as_ref().expect("the policy picks the store only when there is one");
+                let gz = gz.unwrap_or_else(|| gzip(json.as_bytes()));
                 let object = store
-                    .put_gzip_json(&format!("{request_id}.json.gz"), gzip(json.as_bytes()))
+                    .put_gzip_json(&format!("{request_id}.json.gz"), gz)
                     .await
                     .map_err(|e| FunctionError::new(ErrorKind::OutputStoreError, e))?;
-                let summary = answer
-                    .results
+                let Answer { results, model, mut timing } = answer;
+                let summary = results
                     .iter()
                     .map(|t| {
                         let best = t.predictions.first();
                         Top1 { text: best.map(|p| p.text.clone()), score: best.map(|p| p.score) }
                     })
                     .collect();
-                let mut timing = answer.timing.clone();
                 timing.total_ms = start.elapsed().as_secs_f64() * 1e3;
-                let stored = StoredAnswer { stored: object, summary, model: self.model.clone(), timing };
+                let stored = StoredAnswer { stored: object, summary, model, timing };
                 Ok(Reply::Small(raw(&stored)))
             }
         }
