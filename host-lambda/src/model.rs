@@ -1,6 +1,8 @@
 //! Loading the model once per container, in the init phase, from wherever the configuration
 //! says (see [`ModelLocation`]).
 
+use std::borrow::Cow;
+
 use retort_core::Engine;
 
 use crate::config::{Config, ModelLocation};
@@ -15,20 +17,21 @@ static EMBEDDED_BUNDLE: &[u8] = &[];
 /// Whether this binary was built with a model inside.
 pub const EMBEDDED: bool = cfg!(retort_embedded);
 
-pub async fn load_bundle(config: &Config, s3: Option<&aws_sdk_s3::Client>) -> Result<Vec<u8>, String> {
+/// The bundle's bytes; an embedded bundle is borrowed from the binary, not copied.
+pub async fn load_bundle(config: &Config, s3: Option<&aws_sdk_s3::Client>) -> Result<Cow<'static, [u8]>, String> {
     match &config.model {
         ModelLocation::S3 { bucket, key } => {
             let client = s3.ok_or("internal: no S3 client for MODEL_BUCKET")?;
-            store::fetch_model(client, bucket, key, &config.model_cache_dir).await
+            store::fetch_model(client, bucket, key, &config.model_cache_dir).await.map(Cow::Owned)
         }
-        ModelLocation::File(path) => std::fs::read(path).map_err(|e| {
+        ModelLocation::File(path) => std::fs::read(path).map(Cow::Owned).map_err(|e| {
             format!(
                 "model bundle {}: {e} (package it as model.retort beside bootstrap, or set MODEL_PATH, \
                  or MODEL_BUCKET + MODEL_KEY)",
                 path.display()
             )
         }),
-        ModelLocation::Embedded => Ok(EMBEDDED_BUNDLE.to_vec()),
+        ModelLocation::Embedded => Ok(Cow::Borrowed(EMBEDDED_BUNDLE)),
     }
 }
 
