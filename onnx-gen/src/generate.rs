@@ -167,6 +167,27 @@ fn write_crate(req: &Request, work: &Path, graph_sha256: &str) -> Result<()> {
     Ok(())
 }
 
+/// Graph constants an f16 bundle would round but must not: a scale such as 1/sqrt(head_dim)
+/// multiplies every attention logit. Only ONNX constants (burn-onnx's `constantN` fields)
+/// qualify; weights, biases included, are rounded like the rest, as the f16 reference the
+/// bundle is checked against rounds them (an exact generator bias once moved ANNalog's
+/// log-probabilities by 1e-3).
+fn exact_constants(tensors: &HashMap<String, TensorData>) -> std::collections::BTreeMap<String, Vec<f32>> {
+    let is_graph_constant = |name: &str| {
+        name.rsplit('.').next().and_then(|field| field.strip_prefix("constant")).is_some_and(|n| {
+            !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
+        })
+    };
+    tensors
+        .iter()
+        .filter(|(name, t)| {
+            let lossy = t.data.iter().any(|&x| half::f16::from_f32(x).to_f32() != x);
+            is_graph_constant(name) && t.data.len() <= 64 && lossy
+        })
+        .map(|(name, t)| (name.clone(), t.data.clone()))
+        .collect()
+}
+
 fn write_bundle(
     req: &Request,
     tensors: HashMap<String, TensorData>,
@@ -178,15 +199,7 @@ fn write_bundle(
     let mut meta = like.meta;
     let mut ints = int_tensors;
     ints.sort();
-    let mut exact_constants = std::collections::BTreeMap::new();
-    if req.storage == StorageType::F16 {
-        for (name, t) in &tensors {
-            let lossy = t.data.iter().any(|&x| half::f16::from_f32(x).to_f32() != x);
-            if t.data.len() <= 64 && lossy {
-                exact_constants.insert(name.clone(), t.data.clone());
-            }
-        }
-    }
+    let exact_constants = if req.storage == StorageType::F16 { exact_constants(&tensors) } else { Default::default() };
     meta.generated = Some(GeneratedModelRef {
         name: req.name.clone(),
         graph_sha256: graph_sha256.to_string(),
@@ -221,4 +234,32 @@ fn write_bundle(
     let bytes = bundle.to_bytes(req.storage)?;
     std::fs::write(&req.bundle_out, &bytes).map_err(io(&req.bundle_out))?;
     Ok((n, bytes.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(data: Vec<f32>) -> TensorData {
+        let n = data.len();
+        TensorData::new(vec![n], data).expect("tensor")
+    }
+
+    #[test]
+    fn only_small_lossy_graph_constants_stay_exact() {
+        let scale = 1.0 / 32f32.sqrt();
+        let tensors: HashMap<String, TensorData> = [
+            ("decoder_step.submodule1.constant130", t(vec![scale])),
+            ("decoder_step.submodule1.constant84", t(vec![16.0])),
+            ("decoder_step.submodule3.linear31.bias", t(vec![-12.730059, 0.5])),
+            ("encoder.constant31", t(vec![scale; 65])),
+            ("encoder.constantly", t(vec![scale])),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let exact = exact_constants(&tensors);
+        assert_eq!(exact.keys().collect::<Vec<_>>(), ["decoder_step.submodule1.constant130"]);
+        assert_eq!(exact["decoder_step.submodule1.constant130"], vec![scale]);
+    }
 }
