@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 
+use retort_core::model::generated::GeneratedModelLoader;
 use retort_core::Engine;
 
 use crate::config::{Config, ModelLocation};
@@ -35,10 +36,19 @@ pub async fn load_bundle(config: &Config, s3: Option<&aws_sdk_s3::Client>) -> Re
     }
 }
 
+/// The ONNX-generated models this function was built with (one cargo feature each).
+fn generated_models() -> Vec<&'static dyn GeneratedModelLoader> {
+    #[allow(unused_mut)]
+    let mut v: Vec<&'static dyn GeneratedModelLoader> = Vec::new();
+    #[cfg(feature = "onnx-annalog")]
+    v.push(&retort_model_annalog_onnx::LOADER);
+    v
+}
+
 pub fn engine_from(bytes: &[u8]) -> Result<(Engine, ModelInfo), String> {
     let bundle = retort_core::Bundle::from_bytes(bytes).map_err(|e| e.to_string())?;
     let sha256 = retort_core::Bundle::declared_sha256(bytes).map_err(|e| e.to_string())?;
-    let engine = Engine::from_bundle(&bundle).map_err(|e| e.to_string())?;
+    let engine = Engine::from_bundle_with(&bundle, &generated_models()).map_err(|e| e.to_string())?;
     let meta = engine.meta();
     let info = ModelInfo { name: meta.name.clone(), sha256, tokenizer: meta.tokenizer_kind };
     Ok((engine, info))

@@ -395,23 +395,37 @@ fn tempdir(name: &str) -> std::path::PathBuf {
     dir
 }
 
+/// The function serves `bundle` (a model other than the default) exactly as the CLI does.
+fn serves_like_the_cli(bundle: &str, name: &str) {
+    let bundle = repo_root().join(bundle);
+    let mut env = aws_env(None);
+    env.push(("MODEL_PATH".into(), bundle.display().to_string()));
+    let emu = Emulator::start(&env, &[]);
+    let inputs = ["COc1ccc(S(=O)[O-])cc1", "CC(=O)Nc1ccc(O)cc1"];
+    let answer = emu.invoke_json(&json!({"inputs": inputs, "options": {"beam_size": 3, "n_best": 3}})).json();
+    assert_eq!(answer["model"]["name"], name, "{}", answer["model"]);
+    let cli = run_cli(
+        &["translate", "-m", bundle.to_str().unwrap(), "--beam-size", "3", "--n-best", "3", "--format", "jsonl"],
+        &(inputs.join("\n") + "\n"),
+    );
+    let got = results(&answer).as_array().unwrap().clone();
+    assert_eq!(cli.lines().count(), got.len());
+    for (line, got) in cli.lines().zip(&got) {
+        let want: Value = serde_json::from_str(line).unwrap();
+        assert_eq!(want["predictions"], got["predictions"]);
+    }
+}
+
 #[test]
 fn annalog_serves_as_a_second_model() {
     // ANNalog (MIT, fixtures/annalog/LICENSE) imported through the native path: analogue
     // generation from the same function binary, only the bundle differs.
-    let annalog = repo_root().join("fixtures/annalog/annalog.retort");
-    let mut env = aws_env(None);
-    env.push(("MODEL_PATH".into(), annalog.display().to_string()));
-    let emu = Emulator::start(&env, &[]);
-    let inputs = ["COc1ccc(S(=O)[O-])cc1", "CC(=O)Nc1ccc(O)cc1"];
-    let answer = emu.invoke_json(&json!({"inputs": inputs, "options": {"beam_size": 3, "n_best": 3}})).json();
-    assert!(answer["model"]["name"].as_str().unwrap_or("").to_lowercase().contains("annalog"), "{}", answer["model"]);
-    let cli = run_cli(
-        &["translate", "-m", annalog.to_str().unwrap(), "--beam-size", "3", "--n-best", "3", "--format", "jsonl"],
-        &(inputs.join("\n") + "\n"),
-    );
-    for (line, got) in cli.lines().zip(results(&answer).as_array().unwrap()) {
-        let want: Value = serde_json::from_str(line).unwrap();
-        assert_eq!(want["predictions"], got["predictions"]);
-    }
+    serves_like_the_cli("fixtures/annalog/annalog.retort", "ANNalog");
+}
+
+#[test]
+fn onnx_generated_annalog_serves() {
+    // The same weights through the ONNX-generated model the function is built with
+    // (feature onnx-annalog, on by default).
+    serves_like_the_cli("fixtures/annalog/annalog-onnx.retort", "ANNalog (ONNX)");
 }

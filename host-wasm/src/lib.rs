@@ -16,7 +16,8 @@
 //! failure is thrown as a JS `Error` carrying the core's message.
 
 use js_sys::{Array, Float32Array, Function, Object, Reflect, JSON};
-use retort_core::{Engine, TranslateOptions, Translation};
+use retort_core::model::generated::GeneratedModelLoader;
+use retort_core::{Bundle, Engine, TranslateOptions, Translation};
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
@@ -24,6 +25,16 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen]
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
+}
+
+/// The ONNX-generated models this engine was built with (one cargo feature each); a bundle
+/// made for another is refused with a message naming it.
+fn generated_models() -> Vec<&'static dyn GeneratedModelLoader> {
+    #[allow(unused_mut)]
+    let mut v: Vec<&'static dyn GeneratedModelLoader> = Vec::new();
+    #[cfg(feature = "onnx-annalog")]
+    v.push(&retort_model_annalog_onnx::LOADER);
+    v
 }
 
 /// A loaded model.
@@ -37,7 +48,8 @@ impl Retort {
     /// Loads a `.retort` bundle from its bytes.
     #[wasm_bindgen(constructor)]
     pub fn new(bytes: &[u8]) -> Result<Retort, JsError> {
-        let engine = Engine::from_bytes(bytes).map_err(to_js)?;
+        let bundle = Bundle::from_bytes(bytes).map_err(to_js)?;
+        let engine = Engine::from_bundle_with(&bundle, &generated_models()).map_err(to_js)?;
         Ok(Retort { engine })
     }
 
