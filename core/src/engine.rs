@@ -20,7 +20,7 @@ pub struct Prediction {
     pub tokens: Vec<String>,
     pub text: String,
     /// Cumulative log-probability (length-penalized when a length penalty is set).
-    pub score: f32,
+    pub score: f64,
     /// [target steps × source tokens]; the last row is the end-token step when the
     /// hypothesis ended with one.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -7,11 +7,12 @@
 //! start token. The selection runs on the host: the model returns log-probabilities for all
 //! rows of a step at once and only the bookkeeping happens here.
 //!
-//! Cumulative scores are carried in f64 and rounded to f32 only where a ranking is decided or
-//! a score is reported. In f32, a sum near -40 moves in steps of 3.8e-6, so two hosts whose
-//! log-probabilities differ by 1e-7 (FMA or not in the matmuls) round differently at some
-//! steps and drift apart by several of those steps over a long hypothesis; in f64 they drift
-//! by no more than their log-probabilities do.
+//! Cumulative scores are carried in f64, rounded to f32 only where a ranking is decided (as
+//! OpenNMT-py ranks in f32), and reported in f64. In f32, a sum near -40 moves in steps of
+//! 3.8e-6 (7.6e-6 past -64), so two hosts whose log-probabilities differ by 1e-7 (FMA or not
+//! in the matmuls) round differently at some steps and drift apart by several of those steps
+//! over a long hypothesis, and a reported f32 score adds one more such step; in f64 they
+//! differ by no more than their log-probabilities do.
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -44,8 +45,8 @@ pub struct SearchInput<'a> {
 pub struct Hypothesis {
     /// Generated ids without BOS; ends with EOS unless max_length stopped it.
     pub ids: Vec<u32>,
-    /// Rounded once from the f64 sum (see the module comment).
-    pub score: f32,
+    /// The f64 sum (with the length penalty applied); see the module comment.
+    pub score: f64,
     /// One row per generated id (EOS included), each the source length long.
     pub attention: Option<Vec<Vec<f32>>>,
 }
@@ -284,11 +285,10 @@ impl<'m, M: Seq2SeqModel> Searcher<'m, M> {
                         }
                     }
                     if item.top_beam_finished && item.finished.len() >= opts.n_best {
-                        let mut hyps: Vec<(f32, Vec<u32>, Option<Vec<Vec<f32>>>)> =
-                            std::mem::take(&mut item.finished).into_iter().map(|(s, ids, a)| (s as f32, ids, a)).collect();
-                        // Stable sort of the reported (f32) scores: equal ones keep the order they
-                        // finished in, as in Python.
-                        hyps.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal));
+                        let mut hyps = std::mem::take(&mut item.finished);
+                        // Stable sort of the scores as OpenNMT-py holds them (f32): equal ones keep
+                        // the order they finished in, as in Python.
+                        hyps.sort_by(|a, b| (b.0 as f32).partial_cmp(&(a.0 as f32)).unwrap_or(std::cmp::Ordering::Equal));
                         results[item.index] = hyps
                             .into_iter()
                             .take(opts.n_best)
@@ -364,7 +364,7 @@ impl<'m, M: Seq2SeqModel> Searcher<'m, M> {
         let mut results = Vec::with_capacity(inputs.len());
         for i in 0..inputs.len() {
             let mut hyps: Vec<Hypothesis> = (i * width..(i + 1) * width)
-                .map(|r| Hypothesis { ids: seqs[r].clone(), score: scores[r] as f32, attention: want_attn.then(|| attn[r].clone()) })
+                .map(|r| Hypothesis { ids: seqs[r].clone(), score: scores[r], attention: want_attn.then(|| attn[r].clone()) })
                 .collect();
             hyps.sort_by(|a, b| b.score.partial_cmp(&a.score).unwrap_or(std::cmp::Ordering::Equal));
             results.push(hyps);

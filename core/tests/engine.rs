@@ -297,7 +297,7 @@ fn length_penalty_changes_scores_as_documented() {
     if a.tokens == b.tokens {
         // lp(len + 1) with len counting BOS and the generated tokens (EOS included).
         let steps = a.tokens.len() + usize::from(a.tokens.len() < 10);
-        assert!((b.score - a.score / (steps + 1) as f32).abs() < 1e-4, "{} vs {}", b.score, a.score);
+        assert!((b.score - a.score / (steps + 1) as f64).abs() < 1e-4, "{} vs {}", b.score, a.score);
     }
 }
 

@@ -55,7 +55,7 @@ pub struct StoredObject {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Top1 {
     pub text: Option<String>,
-    pub score: Option<f32>,
+    pub score: Option<f64>,
 }
 
 /// A gzip'd answer for a direct invocation that asked for `"encoding": "gzip"`.

@@ -158,7 +158,7 @@ fn translation_to_js(t: &Translation) -> JsValue {
             let o = Object::new();
             set(&o, "tokens", &strings(&p.tokens));
             set(&o, "text", &JsValue::from_str(&p.text));
-            set(&o, "score", &JsValue::from_f64(p.score as f64));
+            set(&o, "score", &JsValue::from_f64(p.score));
             if let Some(att) = &p.attention {
                 let rows = att.len();
                 let cols = att.first().map_or(0, Vec::len);

@@ -92,10 +92,10 @@ fn annalog_native_reproduces_pytorch() {
 }
 
 /// Two independent implementations on the same weights: n-best lists, scores and attention.
-fn assert_same(a: &Engine, b: &Engine, sources: &[String], opts: &TranslateOptions, what: &str, max_score_diff: f32) {
+fn assert_same(a: &Engine, b: &Engine, sources: &[String], opts: &TranslateOptions, what: &str, max_score_diff: f64) {
     let x = a.translate(sources, opts).unwrap_or_else(|e| panic!("{what}: {e}"));
     let y = b.translate(sources, opts).unwrap_or_else(|e| panic!("{what}: {e}"));
-    let (mut equal, mut score, mut attn, mut hyps) = (0, 0f32, 0f32, 0);
+    let (mut equal, mut score, mut attn, mut hyps) = (0, 0f64, 0f32, 0);
     for (i, (p, q)) in x.iter().zip(&y).enumerate() {
         let same = p.predictions.len() == q.predictions.len()
             && p.predictions.iter().zip(&q.predictions).all(|(u, v)| u.tokens == v.tokens);
@@ -132,7 +132,7 @@ fn annalog_onnx_equals_native() {
     for (beam, n_best) in [(1, 1), (5, 3)] {
         let opts = TranslateOptions { beam_size: beam, n_best, return_attention: true, batch_size: 7, ..nat.default_options() };
         let what = format!("annalog onnx vs native, beam {beam}");
-        assert_same(&onnx, &nat, &sources, &opts, &what, ANNALOG_SCORE_TOLERANCE as f32);
+        assert_same(&onnx, &nat, &sources, &opts, &what, ANNALOG_SCORE_TOLERANCE);
     }
 }
 

@@ -41,9 +41,9 @@ export function onmt12Bundle() {
 export const deviation = { score: 0, attention: 0 };
 
 /**
- * Asserts wasm and native predictions agree: tokens equal, scores within `tol` absolute or
- * 1e-6 relative (whichever is larger: f32 sums over long hypotheses differ by a few ulps between
- * the native AVX kernels and wasm SIMD), attention within `tol`.
+ * Asserts wasm and native predictions agree: tokens equal, scores and attention within `tol`
+ * (absolute). Scores are f64 sums of log-probabilities whose output layer runs in f64 on both
+ * hosts, so what remains is the f32 decoder's last bits (FMA natively, none in wasm).
  */
 export function assertSame(assert, wasm, native, tol, label = '') {
   assert.equal(wasm.length, native.length, `${label}: number of inputs`);
@@ -54,7 +54,7 @@ export function assertSame(assert, wasm, native, tol, label = '') {
       assert.deepEqual(w[k].tokens, n[k].tokens, `${label} input ${i} rank ${k}: tokens`);
       const d = Math.abs(w[k].score - n[k].score);
       deviation.score = Math.max(deviation.score, d);
-      assert.ok(d <= Math.max(tol, 1e-6 * Math.abs(n[k].score)),
+      assert.ok(d <= tol,
         `${label} input ${i} rank ${k}: score ${w[k].score} vs native ${n[k].score}`);
       if (n[k].attention) {
         const a = w[k].attention;

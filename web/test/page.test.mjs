@@ -44,7 +44,7 @@ test('an example predicts the same n-best and scores as the native CLI', async (
   assert.equal(last.predictions.length, native.predictions.length);
   last.predictions.forEach((p, k) => {
     assert.deepEqual(p.tokens, native.predictions[k].tokens, `rank ${k + 1} tokens`);
-    assert.ok(Math.abs(p.score - native.predictions[k].score) <= 1e-4, `rank ${k + 1} score ${p.score} vs ${native.predictions[k].score}`);
+    assert.ok(Math.abs(p.score - native.predictions[k].score) <= 1e-5, `rank ${k + 1} score ${p.score} vs ${native.predictions[k].score}`);
   });
   // The table shows them, with probabilities exp(score).
   const rows = await page.$$eval('#results tbody tr', (trs) => trs.map((tr) => ({
@@ -123,7 +123,7 @@ test('a bundle loaded from disk is used (and a broken one is refused)', async ()
   const native = cliTranslate([last.input], ['--beam-size', '4', '--n-best', '3'], bundle)[0];
   last.predictions.forEach((p, k) => {
     assert.deepEqual(p.tokens, native.predictions[k].tokens);
-    assert.ok(Math.abs(p.score - native.predictions[k].score) <= 1e-4);
+    assert.ok(Math.abs(p.score - native.predictions[k].score) <= 1e-5);
   });
   await page.screenshot({ path: path.join(ART, 'own-bundle.png'), fullPage: true });
 });
@@ -151,7 +151,7 @@ test('ANNalog, the second built-in model, generates the same analogues as the na
   assert.equal(last.predictions.length, 3);
   last.predictions.forEach((p, k) => {
     assert.deepEqual(p.tokens, native.predictions[k].tokens, `rank ${k + 1} tokens`);
-    assert.ok(Math.abs(p.score - native.predictions[k].score) <= 1e-4, `rank ${k + 1} score`);
+    assert.ok(Math.abs(p.score - native.predictions[k].score) <= 1e-5, `rank ${k + 1} score`);
   });
   await page.screenshot({ path: path.join(ART, 'annalog.png'), fullPage: true });
   await page.selectOption('#model-choice', 'default');

@@ -11,7 +11,7 @@ after(() => console.log(`wasm vs native: max |score diff| ${deviation.score.toEx
 
 const golden = (name) => JSON.parse(fs.readFileSync(path.join(ROOT, 'fixtures', 'golden', name), 'utf8'));
 
-test('onmt12 beam 5 (golden fixture inputs): wasm equals native (tokens equal, scores within 1e-5 abs or 1e-6 rel)', () => {
+test('onmt12 beam 5 (golden fixture inputs): wasm equals native (tokens equal, scores within 1e-5)', () => {
   const g = golden('onmt12-beam5.json');
   const inputs = g.cases.map((c) => c.source);
   const o = g.options;
@@ -24,6 +24,17 @@ test('onmt12 beam 5 (golden fixture inputs): wasm equals native (tokens equal, s
   // Sanity: the top predictions are the golden (OpenNMT-py 1.2) ones for most inputs.
   const agree = g.cases.filter((c, i) => c.predictions[0].tokens.join(' ') === got[i].predictions[0].tokens.join(' ')).length;
   assert.ok(agree >= 0.95 * g.cases.length, `only ${agree}/${g.cases.length} top-1 equal the golden file`);
+  r.free();
+});
+
+test('onmt12 greedy (golden fixture inputs): wasm equals native', () => {
+  const g = golden('onmt12-greedy.json');
+  const inputs = g.cases.map((c) => c.source);
+  const bundle = onmt12Bundle();
+  const r = new wasm.Retort(fs.readFileSync(bundle));
+  const got = r.translate(inputs, { beam_size: 1, n_best: 1, max_length: g.options.max_length });
+  const native = cliTranslate(inputs, ['--beam-size', '1', '--n-best', '1', '--max-length', `${g.options.max_length}`], bundle);
+  assertSame(assert, got, native, 1e-5, 'onmt12-greedy');
   r.free();
 });
 

@@ -3,6 +3,7 @@
 //! (the native Transformer, or one generated from ONNX).
 
 mod attend;
+mod output;
 pub mod erased;
 pub mod generated;
 pub mod transformer;

@@ -7,6 +7,7 @@ use burn::tensor::module::{embedding, layer_norm, linear};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use super::attend::{Memory, StepCache};
+use super::output::{HostNorm, OutputLayer};
 use super::{AttentionKind, Seq2SeqModel, StepOutput};
 use crate::bundle::Bundle;
 use crate::error::{Error, Result};
@@ -86,9 +87,9 @@ pub struct Transformer {
     encoder: Vec<EncoderLayer>,
     enc_norm: Option<Norm>,
     decoder: Vec<DecoderLayer>,
-    dec_norm: Option<Norm>,
     /// [d, vocab]
-    generator: Lin,
+    /// Final norm (pre-norm), generator and log-softmax, in f64 on the host (see `output`).
+    output: OutputLayer,
 }
 
 /// Per-batch decoding state.
@@ -123,6 +124,15 @@ impl Loader<'_> {
     fn raw(&self, name: &str) -> Result<(&[usize], &[f32])> {
         let t = self.bundle.tensors.get(name).ok_or_else(|| tensor_err(name, "missing from the bundle"))?;
         Ok((&t.shape, &t.data))
+    }
+
+    /// A 1-D tensor of `len` values, on the host.
+    fn vector(&self, name: &str, len: usize) -> Result<Vec<f32>> {
+        let (shape, data) = self.raw(name)?;
+        if shape != [len] {
+            return Err(tensor_err(name, format!("expected shape [{len}], found {shape:?}")));
+        }
+        Ok(data.to_vec())
     }
 
     fn t1(&self, name: &str) -> Result<Tensor<1>> {
@@ -236,15 +246,29 @@ impl Transformer {
             (true, true) => names::SRC_EMB,
             (true, false) => names::TGT_EMB,
         };
-        let (_, gen_data) = ld.raw(gen_name)?;
-        let gen_w = ld.transposed(&gen_data.chunks_exact(spec.d_model).collect::<Vec<_>>(), spec.d_model);
-        let gen_b = if spec.generator_bias { Some(ld.t1(names::GENERATOR_BIAS)?) } else { None };
+        let (gen_shape, gen_data) = ld.raw(gen_name)?;
+        if gen_shape != [spec.tgt_vocab_size, spec.d_model] {
+            let want = [spec.tgt_vocab_size, spec.d_model];
+            return Err(tensor_err(gen_name, format!("generator has shape {gen_shape:?}, expected {want:?}")));
+        }
+        let gen_b = if spec.generator_bias { Some(ld.vector(names::GENERATOR_BIAS, spec.tgt_vocab_size)?) } else { None };
+        let host_norm = |prefix: &str| -> Result<HostNorm> {
+            let v = |n: &str| -> Result<Vec<f64>> {
+                Ok(ld.vector(&format!("{prefix}.{n}"), spec.d_model)?.into_iter().map(f64::from).collect())
+            };
+            Ok(HostNorm { gamma: v("weight")?, beta: v("bias")?, eps })
+        };
+        let output = OutputLayer {
+            norm: if pre { Some(host_norm(names::DEC_NORM)?) } else { None },
+            weight: gen_data.to_vec(),
+            bias: gen_b,
+            d_model: spec.d_model,
+        };
         Ok(Transformer {
             enc_pos: ld.t2(names::ENC_POS)?,
             dec_pos: ld.t2(names::DEC_POS)?,
             enc_norm: if pre { Some(ld.norm(names::ENC_NORM, eps)?) } else { None },
-            dec_norm: if pre { Some(ld.norm(names::DEC_NORM, eps)?) } else { None },
-            generator: Lin { w: gen_w, b: gen_b },
+            output,
             src_emb,
             tgt_emb,
             encoder,
@@ -459,11 +483,7 @@ impl Seq2SeqModel for Transformer {
             })?;
             x = self.residual(x, &layer.norm_ffn, |h| layer.ffn.forward(h));
         }
-        if let Some(n) = &self.dec_norm {
-            x = n.forward(x);
-        }
-        let logits = to_host(self.generator.forward(x), "logits")?;
-        let log_probs = log_softmax_f64(&logits, self.spec.tgt_vocab_size);
+        let log_probs = self.output.log_probs(&to_host(x, "decoder output")?);
         st.step += 1;
         Ok(StepOutput { log_probs, attention: probs, src_len: src_max })
     }
@@ -482,22 +502,6 @@ impl Seq2SeqModel for Transformer {
         st.blocks = new_items.iter().map(|&i| st.blocks[i]).collect();
         Ok(())
     }
-}
-
-/// Log-softmax of each `vocab`-long row, normalised in f64 on the host. burn's f32 version
-/// sums in as many lanes as the host's SIMD has (8 or 16 natively, 4 in wasm) and calls the
-/// platform's `expf`/`logf` (glibc natively, Rust's libm in wasm), so the same logits can get
-/// normalisers that differ in their last f32 bits; in f64 such differences are ~1e-16. The
-/// result stays f64 because the search sums it over whole hypotheses.
-fn log_softmax_f64(logits: &[f32], vocab: usize) -> Vec<f64> {
-    let mut out = Vec::with_capacity(logits.len());
-    for row in logits.chunks_exact(vocab) {
-        let max = f64::from(row.iter().copied().fold(f32::NEG_INFINITY, f32::max));
-        let sum: f64 = row.iter().map(|&x| (f64::from(x) - max).exp()).sum();
-        let norm = max + sum.ln();
-        out.extend(row.iter().map(|&x| f64::from(x) - norm));
-    }
-    out
 }
 
 fn to_host<const D: usize>(t: Tensor<D>, what: &str) -> Result<Vec<f32>> {
