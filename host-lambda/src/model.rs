@@ -50,6 +50,11 @@ pub fn engine_from(bytes: &[u8]) -> Result<(Engine, ModelInfo), String> {
     let sha256 = retort_core::Bundle::declared_sha256(bytes).map_err(|e| e.to_string())?;
     let engine = Engine::from_bundle_with(&bundle, &generated_models()).map_err(|e| e.to_string())?;
     let meta = engine.meta();
-    let info = ModelInfo { name: meta.name.clone(), sha256, tokenizer: meta.tokenizer_kind };
+    let info = ModelInfo {
+        name: meta.name.clone(),
+        sha256,
+        tokenizer: meta.tokenizer_kind,
+        notes: meta.provenance.notes.clone(),
+    };
     Ok((engine, info))
 }

@@ -18,6 +18,10 @@ pub struct ModelInfo {
     /// sha256 of the bundle's tensor payload: identifies the exact weights.
     pub sha256: String,
     pub tokenizer: TokenizerKind,
+    /// The bundle's provenance notes: where the weights come from and under which licence
+    /// (e.g. ANNalog's MIT notice), so clients can show them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -404,6 +404,8 @@ fn serves_like_the_cli(bundle: &str, name: &str) {
     let inputs = ["COc1ccc(S(=O)[O-])cc1", "CC(=O)Nc1ccc(O)cc1"];
     let answer = emu.invoke_json(&json!({"inputs": inputs, "options": {"beam_size": 3, "n_best": 3}})).json();
     assert_eq!(answer["model"]["name"], name, "{}", answer["model"]);
+    let notes = answer["model"]["notes"].to_string();
+    assert!(notes.contains("MIT License"), "the licence notice travels with the answer: {notes}");
     let cli = run_cli(
         &["translate", "-m", bundle.to_str().unwrap(), "--beam-size", "3", "--n-best", "3", "--format", "jsonl"],
         &(inputs.join("\n") + "\n"),
