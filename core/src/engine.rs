@@ -121,7 +121,8 @@ impl Engine {
         self.translate_with_progress(inputs, opts, &mut |_, _| {})
     }
 
-    /// Like [`translate`](Self::translate), calling `progress(done, total)` after each batch.
+    /// Like [`translate`](Self::translate), calling `progress(done, total)` each time an input
+    /// is finished (within a batch too: inputs finish at different decoding steps).
     pub fn translate_with_progress(
         &self,
         inputs: &[String],
@@ -193,9 +194,14 @@ impl Engine {
         for chunk in order.chunks(opts.batch_size) {
             let batch: Vec<SearchInput> =
                 chunk.iter().map(|&i| SearchInput { source: &encoded[i].0, prefix: &encoded[i].1 }).collect();
+            let mut finished_here = 0;
+            let mut finished = || {
+                finished_here += 1;
+                progress(done + finished_here, total);
+            };
             let hyps = match &self.model {
-                EngineModel::Native(model) => Searcher { model, tokens }.run(&batch, opts, &ignore),
-                EngineModel::Generated(model) => Searcher { model, tokens }.run(&batch, opts, &ignore),
+                EngineModel::Native(model) => Searcher { model, tokens }.run(&batch, opts, &ignore, &mut finished),
+                EngineModel::Generated(model) => Searcher { model, tokens }.run(&batch, opts, &ignore, &mut finished),
             };
             let hyps = hyps.map_err(|e| match e {
                 Error::InvalidInput { index, problem } => Error::InvalidInput { index: chunk[index], problem },
@@ -205,7 +211,6 @@ impl Engine {
                 out[i] = Some(self.build_translation(&inputs[i], h, opts));
             }
             done += chunk.len();
-            progress(done, total);
         }
         Ok(out.into_iter().flatten().collect())
     }

@@ -125,17 +125,31 @@ impl<'m, M: Seq2SeqModel> Searcher<'m, M> {
     }
 
     /// Decodes one batch. Results are in input order, `n_best` hypotheses each, best first.
-    pub fn run(&self, inputs: &[SearchInput], opts: &TranslateOptions, ignore: &HashSet<u32>) -> Result<Vec<Vec<Hypothesis>>> {
+    /// `finished` is called once per input as soon as its hypotheses are final (inputs of a
+    /// batch finish at different steps), so hosts can report progress within a batch.
+    pub fn run(
+        &self,
+        inputs: &[SearchInput],
+        opts: &TranslateOptions,
+        ignore: &HashSet<u32>,
+        finished: &mut dyn FnMut(),
+    ) -> Result<Vec<Vec<Hypothesis>>> {
         opts.validate()?;
         self.check_lengths(inputs, opts)?;
         if opts.sampling {
-            self.sample(inputs, opts)
+            self.sample(inputs, opts, finished)
         } else {
-            self.beam(inputs, opts, ignore)
+            self.beam(inputs, opts, ignore, finished)
         }
     }
 
-    fn beam(&self, inputs: &[SearchInput], opts: &TranslateOptions, ignore: &HashSet<u32>) -> Result<Vec<Vec<Hypothesis>>> {
+    fn beam(
+        &self,
+        inputs: &[SearchInput],
+        opts: &TranslateOptions,
+        ignore: &HashSet<u32>,
+        finished: &mut dyn FnMut(),
+    ) -> Result<Vec<Vec<Hypothesis>>> {
         let beam = opts.beam_size;
         let v = self.model.tgt_vocab_size();
         let t = self.tokens;
@@ -294,6 +308,7 @@ impl<'m, M: Seq2SeqModel> Searcher<'m, M> {
                             .take(opts.n_best)
                             .map(|(score, ids, attention)| Hypothesis { ids, score, attention: attention.filter(|_| opts.return_attention || opts.replace_unk) })
                             .collect();
+                        finished();
                         continue;
                     }
                 }
@@ -314,7 +329,7 @@ impl<'m, M: Seq2SeqModel> Searcher<'m, M> {
     }
 
     /// Random sampling: `n_best` independent samples per input.
-    fn sample(&self, inputs: &[SearchInput], opts: &TranslateOptions) -> Result<Vec<Vec<Hypothesis>>> {
+    fn sample(&self, inputs: &[SearchInput], opts: &TranslateOptions, finished: &mut dyn FnMut()) -> Result<Vec<Vec<Hypothesis>>> {
         let width = opts.n_best;
         let v = self.model.tgt_vocab_size();
         let t = self.tokens;
@@ -331,6 +346,7 @@ impl<'m, M: Seq2SeqModel> Searcher<'m, M> {
         let mut scores = vec![0f64; rows];
         let mut attn: Vec<Vec<Vec<f32>>> = vec![Vec::new(); rows];
         let mut done = vec![false; rows];
+        let mut reported = vec![false; inputs.len()];
         for step in 0..opts.max_length {
             let feed: Vec<u32> = seqs.iter().map(|s| *s.last().unwrap_or(&t.bos)).collect();
             let out = self.model.step(&mut state, &feed, attn_kind)?;
@@ -357,9 +373,19 @@ impl<'m, M: Seq2SeqModel> Searcher<'m, M> {
                 }
                 done[r] = tok == t.eos;
             }
+            for (item, rows_done) in done.chunks(width).enumerate() {
+                if !reported[item] && rows_done.iter().all(|&d| d) {
+                    reported[item] = true;
+                    finished();
+                }
+            }
             if done.iter().all(|&d| d) {
                 break;
             }
+        }
+        // Inputs stopped by max_length.
+        for _ in reported.iter().filter(|&&r| !r) {
+            finished();
         }
         let mut results = Vec::with_capacity(inputs.len());
         for i in 0..inputs.len() {

@@ -419,3 +419,20 @@ fn bad_inputs_and_options_get_named_errors() {
     let m = err(&["CCO".into()], &TranslateOptions { max_length: 1000, ..ok });
     assert!(m.contains("max_length"), "{m}");
 }
+
+#[test]
+fn progress_counts_each_finished_input_within_a_batch() {
+    let e = engine(small_spec(40), 9);
+    let inputs = inputs();
+    for opts in [
+        TranslateOptions { beam_size: 3, max_length: 20, batch_size: 64, ..Default::default() },
+        TranslateOptions { beam_size: 1, max_length: 20, batch_size: 2, ..Default::default() },
+        TranslateOptions { beam_size: 1, n_best: 2, sampling: true, seed: 3, max_length: 20, ..Default::default() },
+    ] {
+        let mut calls = Vec::new();
+        let out = e.translate_with_progress(&inputs, &opts, &mut |done, total| calls.push((done, total))).expect("translate");
+        assert_eq!(out.len(), inputs.len());
+        let want: Vec<(usize, usize)> = (1..=inputs.len()).map(|d| (d, inputs.len())).collect();
+        assert_eq!(calls, want, "{opts:?}");
+    }
+}

@@ -73,7 +73,7 @@ impl Retort {
 
     /// Translates `inputs` (raw or space-tokenized text, one per element). `options` is
     /// `undefined`/`null` or an object of TranslateOptions fields that override the bundle's
-    /// defaults; `progress(done, total)` is called after each batch (`batch_size` inputs).
+    /// defaults; `progress(done, total)` is called as each input finishes (within a batch too).
     pub fn translate(
         &self,
         inputs: Vec<String>,

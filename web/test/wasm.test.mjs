@@ -101,13 +101,15 @@ test('errors are JS Errors carrying the core message', () => {
   r.free();
 });
 
-test('progress callback is called after each batch', () => {
+test('progress callback is called as each input finishes, within a batch too', () => {
   const r = new wasm.Retort(fs.readFileSync(path.join(PKG, 'default.retort')));
-  const calls = [];
   const inputs = ['CCO', 'CC(=O)Cl.OCC', 'c1ccccc1Br', 'CCN', 'CC(=O)O.OCC'];
-  const out = r.translate(inputs, { beam_size: 2, batch_size: 2 }, (done, total) => calls.push([done, total]));
-  assert.equal(out.length, 5);
-  assert.deepEqual(calls, [[2, 5], [4, 5], [5, 5]]);
+  for (const opts of [{ beam_size: 2, batch_size: 2 }, { beam_size: 5 }, { sampling: true, beam_size: 1, n_best: 2, seed: 7 }]) {
+    const calls = [];
+    const out = r.translate(inputs, opts, (done, total) => calls.push([done, total]));
+    assert.equal(out.length, 5);
+    assert.deepEqual(calls, [[1, 5], [2, 5], [3, 5], [4, 5], [5, 5]], JSON.stringify(opts));
+  }
   assert.throws(() => r.translate(inputs, { batch_size: 2 }, () => { throw new Error('stop'); }), /progress callback threw: stop/);
   r.free();
 });
