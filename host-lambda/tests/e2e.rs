@@ -395,8 +395,9 @@ fn tempdir(name: &str) -> std::path::PathBuf {
     dir
 }
 
-/// The function serves `bundle` (a model other than the default) exactly as the CLI does.
-fn serves_like_the_cli(bundle: &str, name: &str) {
+/// The function serves an ANNalog `bundle` (not the default model) exactly as the CLI does,
+/// with the licence notice in its answer.
+fn annalog_serves_like_the_cli(bundle: &str, name: &str) {
     let bundle = repo_root().join(bundle);
     let mut env = aws_env(None);
     env.push(("MODEL_PATH".into(), bundle.display().to_string()));
@@ -422,12 +423,12 @@ fn serves_like_the_cli(bundle: &str, name: &str) {
 fn annalog_serves_as_a_second_model() {
     // ANNalog (MIT, fixtures/annalog/LICENSE) imported through the native path: analogue
     // generation from the same function binary, only the bundle differs.
-    serves_like_the_cli("fixtures/annalog/annalog.retort", "ANNalog");
+    annalog_serves_like_the_cli("fixtures/annalog/annalog.retort", "ANNalog");
 }
 
 #[test]
 fn onnx_generated_annalog_serves() {
     // The same weights through the ONNX-generated model the function is built with
     // (feature onnx-annalog, on by default).
-    serves_like_the_cli("fixtures/annalog/annalog-onnx.retort", "ANNalog (ONNX)");
+    annalog_serves_like_the_cli("fixtures/annalog/annalog-onnx.retort", "ANNalog (ONNX)");
 }
