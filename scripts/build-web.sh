@@ -10,6 +10,7 @@
 # and web/node_modules (npm ci: RDKit.js, playwright-core, and binaryen's wasm-opt).
 # Environment: RETORT_EXAMPLES  examples file (default ../shared/seed/deep-synthesis/source_small.txt)
 #              RETORT_WASM_OPT=0 skip wasm-opt (faster, bigger)
+#              RETORT_WEB_PKG   output directory (default web/pkg; the page loads web/pkg)
 set -euo pipefail
 
 # shellcheck disable=SC2034 # read by lib-toolchain.sh
@@ -19,7 +20,7 @@ RETORT_LOG_TAG=build-web
 
 cd "$RETORT_ROOT"
 web="$RETORT_ROOT/web"
-pkg="$web/pkg"
+pkg="${RETORT_WEB_PKG:-$web/pkg}"
 target_dir="${RETORT_WASM_TARGET_DIR:-$RETORT_ROOT/target/wasm}"
 start=$(date +%s)
 

@@ -2,6 +2,9 @@
 # Browser host tests: builds web/pkg (scripts/build-web.sh) and the native CLI, installs
 # Debian's chromium when missing, then runs `node --test` on web/test/: the wasm engine under
 # node against the native CLI on the golden fixtures, and the demo page in headless Chromium.
+# A second engine with the ONNX-generated ANNalog compiled in (feature onnx-annalog, not the
+# page's) goes to target/web-onnx (same target dir and profile: only retort-wasm and the model
+# crate are compiled again; no wasm-opt) and is checked against the CLI and PyTorch.
 # Usage: scripts/test-web.sh   (RETORT_SKIP_WEB_BUILD=1 reuses an existing web/pkg)
 set -euo pipefail
 
@@ -14,8 +17,12 @@ cd "$RETORT_ROOT"
 command -v node >/dev/null || retort_die "node (20+) is required"
 [ -x /usr/bin/chromium ] || retort_apt_install chromium
 
+onnx_pkg="$RETORT_ROOT/target/web-onnx"
 if [ "${RETORT_SKIP_WEB_BUILD:-0}" != 1 ] || [ ! -f web/pkg/retort_wasm_bg.wasm ]; then
     scripts/build-web.sh
+fi
+if [ "${RETORT_SKIP_WEB_BUILD:-0}" != 1 ] || [ ! -f "$onnx_pkg/retort_wasm_bg.wasm" ]; then
+    RETORT_WEB_PKG="$onnx_pkg" RETORT_WASM_OPT=0 scripts/build-web.sh --features onnx-annalog
 fi
 (cd web && { [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund; })
 # --workspace: the same feature set as scripts/test.sh's `cargo test --workspace`, so the
@@ -24,3 +31,4 @@ cargo build --release --locked --workspace
 
 cd web
 node --test --test-concurrency=1 test/wasm.test.mjs test/page.test.mjs
+RETORT_ONNX_PKG="$onnx_pkg" node --test test/onnx.test.mjs

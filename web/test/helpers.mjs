@@ -11,10 +11,10 @@ export const PKG = path.join(WEB, 'pkg');
 export const RETORT = process.env.RETORT_BIN || path.join(ROOT, 'target', 'release', 'retort');
 export const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'retort-web-'));
 
-/** The wasm engine, initialised in node from web/pkg's --target web build. */
-export async function loadWasm() {
-  const mod = await import(path.join(PKG, 'retort_wasm.js'));
-  mod.initSync({ module: fs.readFileSync(path.join(PKG, 'retort_wasm_bg.wasm')) });
+/** The wasm engine, initialised in node from a --target web build (web/pkg by default). */
+export async function loadWasm(dir = PKG) {
+  const mod = await import(path.join(dir, 'retort_wasm.js'));
+  mod.initSync({ module: fs.readFileSync(path.join(dir, 'retort_wasm_bg.wasm')) });
   return mod;
 }
 
