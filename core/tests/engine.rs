@@ -235,6 +235,12 @@ fn matches_plain_reference_pre_norm_shared() {
     check_against_reference(small_spec(40));
 }
 
+/// A generator over the host-f64 limit (8200 × 32 > 2^18) runs in burn's f32 instead.
+#[test]
+fn matches_plain_reference_large_vocabulary() {
+    check_against_reference(small_spec(8200));
+}
+
 #[test]
 fn matches_plain_reference_post_norm_separate_no_bias() {
     let mut s = small_spec(44);

@@ -7,7 +7,15 @@
 //! that wasm rounds twice, so the last layer's logits differed by a few f32 ulps between hosts,
 //! which over 80 steps added up to 1e-5. Here every product of two f32 is exact in f64 and
 //! the sums run in one fixed order, so the output layer adds ~1e-16 of its own on any host.
-//! The cost is small next to a decoder layer: vocab × d_model multiply-adds per row.
+//!
+//! f64 on the host is ~8x dearer per multiply-add than burn's f32 gemm, so it is used where
+//! the generator is small next to a decoder layer: vocab × d_model ≤ [`HOST_F64_LIMIT`] (SMILES
+//! vocabularies are a few hundred tokens; the Molecular Transformer's is 300 × 256 = 77k).
+//! Larger generators (32k-token text vocabularies) stay f32 in burn, with the log-softmax
+//! still in f64; the choice depends only on the model's shape, so every host makes the same one.
+
+/// Largest vocab × d_model computed in f64 on the host (e.g. 1024 tokens at d_model 256).
+pub const HOST_F64_LIMIT: usize = 1 << 18;
 
 /// Layer norm parameters in f64.
 pub struct HostNorm {
@@ -26,8 +34,8 @@ pub struct OutputLayer {
 }
 
 /// Accumulators per dot product: independent lanes the compiler may vectorize without
-/// reassociating, so the order (and the result) is the same on every host.
-const LANES: usize = 4;
+/// reassociating (several vector chains, so additions overlap), in the same order on every host.
+const LANES: usize = 8;
 
 impl OutputLayer {
     pub fn vocab(&self) -> usize {
@@ -79,7 +87,21 @@ fn dot(w: &[f32], h: &[f64]) -> f64 {
         }
     }
     let tail: f64 = wr.iter().zip(hr).map(|(&a, &b)| f64::from(a) * b).sum();
-    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+    let [a, b, c, d, e, f, g, h] = acc;
+    (((a + b) + (c + d)) + ((e + f) + (g + h))) + tail
+}
+
+/// Log-softmax of each `vocab`-long row of f32 logits (a generator computed in burn), in f64.
+pub fn log_softmax_f32(logits: &[f32], vocab: usize) -> Vec<f64> {
+    let mut out = Vec::with_capacity(logits.len());
+    let mut row64 = vec![0f64; vocab];
+    for row in logits.chunks_exact(vocab) {
+        for (x, &v) in row64.iter_mut().zip(row) {
+            *x = f64::from(v);
+        }
+        log_softmax(&row64, &mut out);
+    }
+    out
 }
 
 /// Appends the log-softmax of `logits`.
@@ -96,8 +118,9 @@ mod tests {
 
     #[test]
     fn matches_a_direct_computation() {
-        let d = 6;
+        let d = 19;
         let hidden: Vec<f32> = (0..2 * d).map(|i| (i as f32 * 0.37).sin()).collect();
+        assert_eq!(log_softmax_f32(&[0.0, 0.0], 2), vec![-std::f64::consts::LN_2; 2]);
         let weight: Vec<f32> = (0..3 * d).map(|i| (i as f32 * 0.11).cos()).collect();
         let bias = vec![0.5f32, -1.0, 0.25];
         let norm = HostNorm { gamma: vec![1.5; d], beta: vec![0.1; d], eps: 1e-6 };

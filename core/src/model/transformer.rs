@@ -7,7 +7,7 @@ use burn::tensor::module::{embedding, layer_norm, linear};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use super::attend::{Memory, StepCache};
-use super::output::{HostNorm, OutputLayer};
+use super::output::{log_softmax_f32, HostNorm, OutputLayer, HOST_F64_LIMIT};
 use super::{AttentionKind, Seq2SeqModel, StepOutput};
 use crate::bundle::Bundle;
 use crate::error::{Error, Result};
@@ -23,6 +23,14 @@ impl Lin {
     fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
         linear(x, self.w.clone(), self.b.clone())
     }
+}
+
+/// Final norm (pre-norm models), generator and log-softmax; see `output` for the choice.
+enum Output {
+    /// In f64 on the host: generators up to `HOST_F64_LIMIT`.
+    Host(OutputLayer),
+    /// In f32 in burn, log-softmax in f64: larger generators.
+    Device { norm: Option<Norm>, generator: Lin },
 }
 
 struct Norm {
@@ -88,8 +96,7 @@ pub struct Transformer {
     enc_norm: Option<Norm>,
     decoder: Vec<DecoderLayer>,
     /// [d, vocab]
-    /// Final norm (pre-norm), generator and log-softmax, in f64 on the host (see `output`).
-    output: OutputLayer,
+    output: Output,
 }
 
 /// Per-batch decoding state.
@@ -251,18 +258,21 @@ impl Transformer {
             let want = [spec.tgt_vocab_size, spec.d_model];
             return Err(tensor_err(gen_name, format!("generator has shape {gen_shape:?}, expected {want:?}")));
         }
-        let gen_b = if spec.generator_bias { Some(ld.vector(names::GENERATOR_BIAS, spec.tgt_vocab_size)?) } else { None };
-        let host_norm = |prefix: &str| -> Result<HostNorm> {
-            let v = |n: &str| -> Result<Vec<f64>> {
-                Ok(ld.vector(&format!("{prefix}.{n}"), spec.d_model)?.into_iter().map(f64::from).collect())
+        let output = if spec.tgt_vocab_size * spec.d_model <= HOST_F64_LIMIT {
+            let bias = if spec.generator_bias { Some(ld.vector(names::GENERATOR_BIAS, spec.tgt_vocab_size)?) } else { None };
+            let host_norm = |prefix: &str| -> Result<HostNorm> {
+                let v = |n: &str| -> Result<Vec<f64>> {
+                    Ok(ld.vector(&format!("{prefix}.{n}"), spec.d_model)?.into_iter().map(f64::from).collect())
+                };
+                Ok(HostNorm { gamma: v("weight")?, beta: v("bias")?, eps })
             };
-            Ok(HostNorm { gamma: v("weight")?, beta: v("bias")?, eps })
-        };
-        let output = OutputLayer {
-            norm: if pre { Some(host_norm(names::DEC_NORM)?) } else { None },
-            weight: gen_data.to_vec(),
-            bias: gen_b,
-            d_model: spec.d_model,
+            let norm = if pre { Some(host_norm(names::DEC_NORM)?) } else { None };
+            Output::Host(OutputLayer { norm, weight: gen_data.to_vec(), bias, d_model: spec.d_model })
+        } else {
+            let w = ld.transposed(&gen_data.chunks_exact(spec.d_model).collect::<Vec<_>>(), spec.d_model);
+            let b = if spec.generator_bias { Some(ld.t1(names::GENERATOR_BIAS)?) } else { None };
+            let norm = if pre { Some(ld.norm(names::DEC_NORM, eps)?) } else { None };
+            Output::Device { norm, generator: Lin { w, b } }
         };
         Ok(Transformer {
             enc_pos: ld.t2(names::ENC_POS)?,
@@ -483,7 +493,16 @@ impl Seq2SeqModel for Transformer {
             })?;
             x = self.residual(x, &layer.norm_ffn, |h| layer.ffn.forward(h));
         }
-        let log_probs = self.output.log_probs(&to_host(x, "decoder output")?);
+        let log_probs = match &self.output {
+            Output::Host(layer) => layer.log_probs(&to_host(x, "decoder output")?),
+            Output::Device { norm, generator } => {
+                let x = match norm {
+                    Some(n) => n.forward(x),
+                    None => x,
+                };
+                log_softmax_f32(&to_host(generator.forward(x), "logits")?, self.spec.tgt_vocab_size)
+            }
+        };
         st.step += 1;
         Ok(StepOutput { log_probs, attention: probs, src_len: src_max })
     }
