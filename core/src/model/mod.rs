@@ -6,6 +6,7 @@ mod attend;
 mod output;
 pub mod erased;
 pub mod generated;
+pub mod onnx_model;
 pub mod transformer;
 
 use crate::error::Result;

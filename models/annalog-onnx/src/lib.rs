@@ -1,11 +1,9 @@
 //! annalog-onnx, generated from ONNX (encoder.onnx + decoder_step.onnx, Retort's ONNX contract)
 //! by retort-onnx-gen with burn-onnx: `encoder.rs` and `decoder_step.rs` are burn-onnx's
-//! output, this file adapts them to retort-core's model trait. Regenerate rather than edit.
+//! output; this file hands them to retort-core's contract model. Regenerate rather than edit.
 //!
 //! The weights are not compiled in: they come from a bundle whose metadata names this model
 //! (`generated.name = "annalog-onnx"`), loaded with [`LOADER`].
-
-#![allow(clippy::all)]
 
 #[allow(unused, clippy::all)]
 #[rustfmt::skip]
@@ -14,16 +12,44 @@ mod encoder;
 #[rustfmt::skip]
 mod decoder_step;
 
-use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn::tensor::{Device, Int, Tensor};
 use retort_core::model::erased::BoxedModel;
 use retort_core::model::generated::{load_params, GeneratedModelLoader};
-use retort_core::model::{AttentionKind, Seq2SeqModel, StepOutput};
-use retort_core::{Bundle, Error, ModelSpec, Result};
+use retort_core::model::onnx_model::{ContractGraphs, OnnxModel};
+use retort_core::{Bundle, Result};
 
 /// The name bundles use for this model.
 pub const NAME: &str = "annalog-onnx";
 /// sha256 of the ONNX graphs this code was generated from (encoder, then decoder step).
 pub const GRAPH_SHA256: &str = "66bd75bac104daff59f31ed01866c3e427c995e46222f5244ca6bcd788c0b586";
+
+pub struct Graphs {
+    encoder: encoder::Model,
+    decoder: decoder_step::Model,
+}
+
+impl ContractGraphs for Graphs {
+    fn load(bundle: &Bundle, device: &Device) -> Result<Self> {
+        let encoder = load_params(encoder::Model::new(device), bundle, "encoder", device)?;
+        let decoder = load_params(decoder_step::Model::new(device), bundle, "decoder_step", device)?;
+        Ok(Graphs { encoder, decoder })
+    }
+
+    fn encode(&self, ids: Tensor<2, Int>, mask: Tensor<2>) -> Tensor<3> {
+        self.encoder.forward(ids, mask)
+    }
+
+    fn step(
+        &self,
+        ids: Tensor<2, Int>,
+        past_keys: Tensor<5>,
+        past_values: Tensor<5>,
+        memory: Tensor<3>,
+        mask: Tensor<2>,
+    ) -> (Tensor<2>, Tensor<5>, Tensor<5>, Tensor<3>) {
+        self.decoder.forward(ids, past_keys, past_values, memory, mask)
+    }
+}
 
 pub struct Loader;
 
@@ -38,155 +64,6 @@ impl GeneratedModelLoader for Loader {
         GRAPH_SHA256
     }
     fn load(&self, bundle: &Bundle) -> Result<BoxedModel> {
-        Ok(BoxedModel::new(OnnxModel::from_bundle(bundle)?))
-    }
-}
-
-pub struct OnnxModel {
-    spec: ModelSpec,
-    device: Device,
-    encoder: encoder::Model,
-    decoder: decoder_step::Model,
-}
-
-/// Decoder state: per-item memory (items never move; `blocks` maps live items to them) and
-/// the self-attention cache of every row, `[layers, rows, heads, steps, head_dim]`.
-pub struct OnnxState {
-    width: usize,
-    blocks: Vec<usize>,
-    memory: Tensor<3>,
-    mask: Tensor<2>,
-    src_max: usize,
-    past_keys: Tensor<5>,
-    past_values: Tensor<5>,
-    step: usize,
-}
-
-impl OnnxModel {
-    pub fn from_bundle(bundle: &Bundle) -> Result<Self> {
-        bundle.validate()?;
-        match &bundle.meta.generated {
-            Some(g) if g.name == NAME => {}
-            _ => return Err(Error::InvalidBundle(format!("not a bundle for the generated model '{NAME}'"))),
-        }
-        let device = Device::flex();
-        let encoder = load_params(encoder::Model::new(&device), bundle, "encoder", &device)?;
-        let decoder = load_params(decoder_step::Model::new(&device), bundle, "decoder_step", &device)?;
-        Ok(OnnxModel { spec: bundle.meta.spec.clone(), device, encoder, decoder })
-    }
-
-    fn check_ids(&self, ids: &[u32], vocab: usize, what: &str) -> Result<()> {
-        match ids.iter().find(|&&t| t as usize >= vocab) {
-            Some(t) => Err(Error::Model(format!("{what} token id {t} is outside the vocabulary ({vocab})"))),
-            None => Ok(()),
-        }
-    }
-
-    fn rows_index(&self, rows: &[usize]) -> Tensor<1, Int> {
-        let v: Vec<i64> = rows.iter().map(|&r| r as i64).collect();
-        Tensor::from_data(TensorData::new(v, [rows.len()]), &self.device)
-    }
-}
-
-fn to_host<const D: usize>(t: Tensor<D>, what: &str) -> Result<Vec<f32>> {
-    t.into_data().try_into_vec::<f32>().map_err(|e| Error::Model(format!("reading {what}: {e:?}")))
-}
-
-impl Seq2SeqModel for OnnxModel {
-    type State = OnnxState;
-
-    fn tgt_vocab_size(&self) -> usize {
-        self.spec.tgt_vocab_size
-    }
-
-    fn max_positions(&self) -> usize {
-        self.spec.max_positions
-    }
-
-    fn encode(&self, sources: &[Vec<u32>], width: usize) -> Result<OnnxState> {
-        if sources.is_empty() || width == 0 {
-            return Err(Error::Model("encode needs at least one source and a positive width".into()));
-        }
-        let s = sources.iter().map(Vec::len).max().unwrap_or(0);
-        if s == 0 || sources.iter().any(Vec::is_empty) {
-            return Err(Error::Model("empty source sequence".into()));
-        }
-        // The graphs index the position table by length: longer inputs must not reach them.
-        if s > self.spec.max_positions {
-            return Err(Error::Model(format!("source of {s} tokens exceeds the model's {} positions", self.spec.max_positions)));
-        }
-        for src in sources {
-            self.check_ids(src, self.spec.src_vocab_size, "source")?;
-        }
-        let b = sources.len();
-        let pad = self.spec.special.src_pad as i64;
-        let ids: Vec<i64> = sources
-            .iter()
-            .flat_map(|v| v.iter().map(|&t| t as i64).chain(std::iter::repeat(pad)).take(s))
-            .collect();
-        let mask: Vec<f32> = sources.iter().flat_map(|v| (0..s).map(move |j| if j < v.len() { 1.0 } else { 0.0 })).collect();
-        let ids: Tensor<2, Int> = Tensor::from_data(TensorData::new(ids, [b, s]), &self.device);
-        let mask: Tensor<2> = Tensor::from_data(TensorData::new(mask, [b, s]), &self.device);
-        let memory = self.encoder.forward(ids, mask.clone());
-        let (l, h) = (self.spec.decoder_layers, self.spec.heads);
-        let dh = self.spec.head_dim();
-        let empty = Tensor::<5>::zeros([l, b * width, h, 0, dh], &self.device);
-        Ok(OnnxState {
-            width,
-            blocks: (0..b).collect(),
-            memory,
-            mask,
-            src_max: s,
-            past_keys: empty.clone(),
-            past_values: empty,
-            step: 0,
-        })
-    }
-
-    fn step(&self, st: &mut OnnxState, tokens: &[u32], attention: Option<AttentionKind>) -> Result<StepOutput> {
-        let rows = st.blocks.len() * st.width;
-        if tokens.len() != rows {
-            return Err(Error::Model(format!("step got {} tokens for {rows} rows", tokens.len())));
-        }
-        if st.step >= self.spec.max_positions {
-            return Err(Error::Model(format!("decoding step {} exceeds the model's {} positions", st.step, self.spec.max_positions)));
-        }
-        self.check_ids(tokens, self.spec.tgt_vocab_size, "target")?;
-        let block_of_row: Vec<usize> = (0..rows).map(|r| st.blocks[r / st.width]).collect();
-        let idx = self.rows_index(&block_of_row);
-        let memory = st.memory.clone().select(0, idx.clone());
-        let mask = st.mask.clone().select(0, idx);
-        let ids: Vec<i64> = tokens.iter().map(|&t| t as i64).collect();
-        let ids: Tensor<2, Int> = Tensor::from_data(TensorData::new(ids, [rows, 1]), &self.device);
-        let (log_probs, keys, values, attn) =
-            self.decoder.forward(ids, st.past_keys.clone(), st.past_values.clone(), memory, mask);
-        st.past_keys = keys;
-        st.past_values = values;
-        st.step += 1;
-        let attention = match attention {
-            None => None,
-            Some(AttentionKind::FirstHead) => Some(to_host(attn.narrow(1, 0, 1), "attention")?),
-            Some(AttentionKind::MeanOfHeads) => Some(to_host(attn.mean_dim(1), "attention")?),
-        };
-        // The search accumulates scores in f64; the graph's log-softmax is f32.
-        let log_probs = to_host(log_probs, "log-probabilities")?.into_iter().map(f64::from).collect();
-        Ok(StepOutput { log_probs, attention, src_len: st.src_max })
-    }
-
-    fn reorder(&self, st: &mut OnnxState, rows: &[usize]) -> Result<()> {
-        let width = st.width;
-        let old_rows = st.blocks.len() * width;
-        if rows.len() % width != 0 || rows.iter().any(|&r| r >= old_rows) {
-            return Err(Error::Model(format!("invalid reorder of {old_rows} rows by {rows:?}")));
-        }
-        let new_items: Vec<usize> = rows.chunks(width).map(|c| c[0] / width).collect();
-        if rows.chunks(width).zip(&new_items).any(|(c, &it)| c.iter().any(|&r| r / width != it)) {
-            return Err(Error::Model("reorder mixes hypotheses of different inputs".into()));
-        }
-        let idx = self.rows_index(rows);
-        st.past_keys = st.past_keys.clone().select(1, idx.clone());
-        st.past_values = st.past_values.clone().select(1, idx);
-        st.blocks = new_items.iter().map(|&i| st.blocks[i]).collect();
-        Ok(())
+        Ok(BoxedModel::new(OnnxModel::<Graphs>::from_bundle(bundle, NAME)?))
     }
 }
