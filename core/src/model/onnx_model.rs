@@ -176,3 +176,73 @@ impl<G: ContractGraphs> Seq2SeqModel for OnnxModel<G> {
         Ok(())
     }
 }
+
+/// Everything a generated crate defines around burn-onnx's `encoder` and `decoder_step`
+/// modules: `NAME`, `GRAPH_SHA256`, its [`ContractGraphs`] and the static `LOADER` hosts
+/// compile in. retort-onnx-gen writes one call of this per crate.
+#[macro_export]
+macro_rules! onnx_contract_model {
+    (name: $name:literal, graph_sha256: $sha:literal $(,)?) => {
+        /// The name bundles use for this model.
+        pub const NAME: &str = $name;
+        /// sha256 of the ONNX graphs this code was generated from (encoder, then decoder step).
+        pub const GRAPH_SHA256: &str = $sha;
+
+        /// burn-onnx's two graphs.
+        pub struct Graphs {
+            encoder: encoder::Model,
+            decoder: decoder_step::Model,
+        }
+
+        impl $crate::model::onnx_model::ContractGraphs for Graphs {
+            fn load(bundle: &$crate::Bundle, device: &::burn::tensor::Device) -> $crate::Result<Self> {
+                use $crate::model::generated::load_params;
+                let encoder = load_params(encoder::Model::new(device), bundle, "encoder", device)?;
+                let decoder = load_params(decoder_step::Model::new(device), bundle, "decoder_step", device)?;
+                Ok(Graphs { encoder, decoder })
+            }
+
+            fn encode(
+                &self,
+                ids: ::burn::tensor::Tensor<2, ::burn::tensor::Int>,
+                mask: ::burn::tensor::Tensor<2>,
+            ) -> ::burn::tensor::Tensor<3> {
+                self.encoder.forward(ids, mask)
+            }
+
+            fn step(
+                &self,
+                ids: ::burn::tensor::Tensor<2, ::burn::tensor::Int>,
+                past_keys: ::burn::tensor::Tensor<5>,
+                past_values: ::burn::tensor::Tensor<5>,
+                memory: ::burn::tensor::Tensor<3>,
+                mask: ::burn::tensor::Tensor<2>,
+            ) -> (
+                ::burn::tensor::Tensor<2>,
+                ::burn::tensor::Tensor<5>,
+                ::burn::tensor::Tensor<5>,
+                ::burn::tensor::Tensor<3>,
+            ) {
+                self.decoder.forward(ids, past_keys, past_values, memory, mask)
+            }
+        }
+
+        pub struct Loader;
+
+        /// Hosts list this among the generated models they were built with.
+        pub static LOADER: Loader = Loader;
+
+        impl $crate::model::generated::GeneratedModelLoader for Loader {
+            fn name(&self) -> &'static str {
+                NAME
+            }
+            fn graph_sha256(&self) -> &'static str {
+                GRAPH_SHA256
+            }
+            fn load(&self, bundle: &$crate::Bundle) -> $crate::Result<$crate::model::erased::BoxedModel> {
+                let model = $crate::model::onnx_model::OnnxModel::<Graphs>::from_bundle(bundle, NAME)?;
+                Ok($crate::model::erased::BoxedModel::new(model))
+            }
+        }
+    };
+}
