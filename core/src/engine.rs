@@ -11,6 +11,7 @@ use crate::model::erased::BoxedModel;
 use crate::model::generated::{find_loader, GeneratedModelLoader};
 use crate::model::transformer::Transformer;
 use crate::options::TranslateOptions;
+use crate::request::{Request, Source};
 use crate::search::{Hypothesis, SearchInput, SearchTokens, Searcher};
 use crate::tokenize::SideTokenizer;
 
@@ -32,6 +33,9 @@ pub struct Prediction {
 pub struct Translation {
     /// The source as the model saw it (tokenized).
     pub source_tokens: Vec<String>,
+    /// Source tokens the vocabulary lacks (each once), which the model saw as the unknown token.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unknown_source_tokens: Vec<String>,
     pub predictions: Vec<Prediction>,
 }
 
@@ -129,16 +133,12 @@ impl Engine {
         opts: &TranslateOptions,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<Vec<Translation>> {
-        let tokenized = inputs
-            .iter()
-            .enumerate()
-            .map(|(i, text)| {
-                let source =
-                    self.src.tokenize(text).map_err(|e| Error::InvalidInput { index: i, problem: e.to_string() })?;
-                Ok(TokenInput { source, target_prefix: Vec::new() })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        self.translate_tokens(&tokenized, opts, progress)
+        let req = Request {
+            sources: inputs.iter().map(|t| Source::Text(t.clone())).collect(),
+            target_prefixes: None,
+            options: opts.clone(),
+        };
+        self.run(&req, progress)
     }
 
     pub fn translate_tokens(
@@ -248,7 +248,11 @@ impl Engine {
                 }
             })
             .collect();
-        Translation { source_tokens: input.source.clone(), predictions }
+        Translation {
+            source_tokens: input.source.clone(),
+            unknown_source_tokens: self.unknown_source_tokens(&input.source),
+            predictions,
+        }
     }
 }
 

@@ -88,6 +88,28 @@ pub struct TranslateOptions {
     pub batch_size: usize,
     /// Beam-search semantics to reproduce (OpenNMT-py 1.x or 3.x).
     pub beam_compat: BeamCompat,
+    /// Source tokens the vocabulary lacks: decoded as the unknown token (OpenNMT-py's and
+    /// CTranslate2's behaviour; each result lists them) or refused. Not written when default,
+    /// so bundles keep their bytes.
+    #[serde(skip_serializing_if = "UnknownTokens::is_map")]
+    pub unknown_tokens: UnknownTokens,
+}
+
+/// What to do with source tokens the model's vocabulary lacks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum UnknownTokens {
+    /// Decode them as the unknown token; `replace_unk` can copy them back.
+    #[default]
+    Map,
+    /// Refuse the input, naming them.
+    Refuse,
+}
+
+impl UnknownTokens {
+    fn is_map(&self) -> bool {
+        *self == UnknownTokens::Map
+    }
 }
 
 impl Default for TranslateOptions {
@@ -114,6 +136,7 @@ impl Default for TranslateOptions {
             sampling: false,
             batch_size: 32,
             beam_compat: BeamCompat::OpennmtPy1,
+            unknown_tokens: UnknownTokens::Map,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Tokenization with the `tokenizers` crate: a word-level vocabulary plus a pre-tokenizer
-//! chosen by [`TokenizerKind`]. Input that already contains whitespace is taken as
-//! pre-tokenized (the seed's format: SMILES never contain spaces, so nothing is lost).
+//! chosen by [`TokenizerKind`]. Whitespace separates tokens only for `space` tokenizers; the
+//! others drop it (SMILES never contain spaces, so the seed's space-separated format loses nothing).
 
 use std::collections::HashMap;
 
@@ -73,18 +73,19 @@ impl SideTokenizer {
         self.kind
     }
 
-    /// Splits text into tokens: on whitespace when the text has any, else with the
-    /// pre-tokenizer (so `CCO` and `C C O` give the same tokens).
+    /// Splits text into tokens by the bundle's rule: a `space` tokenizer splits on whitespace;
+    /// the others drop all whitespace first (a SMILES never contains any, so the seed's
+    /// character-split `C l` is `Cl`), then apply their pattern.
     pub fn tokenize(&self, text: &str) -> Result<Vec<String>> {
-        let text = text.trim();
-        if text.chars().any(char::is_whitespace) || self.kind == TokenizerKind::Space {
+        if self.kind == TokenizerKind::Space {
             return Ok(text.split_whitespace().map(str::to_string).collect());
         }
-        let enc = self.inner.encode(text, false).map_err(|e| Error::Tokenizer(e.to_string()))?;
+        let joined: String = text.split_whitespace().collect();
+        let enc = self.inner.encode(joined.as_str(), false).map_err(|e| Error::Tokenizer(e.to_string()))?;
         // The pre-tokenizer's pieces, not the vocabulary's tokens: an unknown piece keeps its
         // text (so replace_unk can copy it) and maps to the unknown id in `ids`.
         let offsets = enc.get_offsets();
-        Ok(offsets.iter().map(|(s, e)| text[*s..*e].to_string()).collect())
+        Ok(offsets.iter().map(|(s, e)| joined[*s..*e].to_string()).collect())
     }
 
     pub fn token_to_id(&self, token: &str) -> Option<u32> {

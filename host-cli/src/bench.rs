@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use clap::Args;
-use retort_core::{Engine, TokenInput, TranslateOptions};
+use retort_core::{Engine, Request, Source, TokenInput, TranslateOptions};
 use serde::Serialize;
 
 use crate::error::{CliError, CliResult};
@@ -153,19 +153,18 @@ pub fn run(args: BenchArgs) -> CliResult<()> {
     let engine = &loaded.engine;
 
     let (input_name, texts) = read_inputs(&args, &source)?;
-    let inputs = texts
-        .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            let source = engine
-                .tokenize_source(t)
-                .map_err(|e| CliError::usage(format!("input line {}: {e}", i + 1)))?;
-            if source.is_empty() {
-                return Err(CliError::usage(format!("input line {}: empty input", i + 1)));
-            }
-            Ok(TokenInput { source, target_prefix: Vec::new() })
-        })
-        .collect::<CliResult<Vec<_>>>()?;
+    // Tokenized once, as every host does, outside the timed passes.
+    let request = Request {
+        sources: texts.iter().cloned().map(Source::Text).collect(),
+        target_prefixes: None,
+        options: engine.default_options(),
+    };
+    let inputs = engine.prepare(&request).map_err(|e| match e {
+        retort_core::Error::InvalidInput { index, problem } => {
+            CliError::usage(format!("input line {}: {problem}", index + 1))
+        }
+        other => CliError::from(other),
+    })?;
     let source_tokens = inputs.iter().map(|i| i.source.len()).sum();
 
     let mut base = engine.default_options();

@@ -3,7 +3,7 @@
 
 use clap::{Args, ValueEnum};
 use retort_core::options::{AttentionChoice, BeamCompat, CoveragePenalty, LengthPenalty};
-use retort_core::TranslateOptions;
+use retort_core::{TranslateOptions, UnknownTokens};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum LengthPenaltyArg {
@@ -25,6 +25,12 @@ pub enum BeamCompatArg {
     OpennmtPy1,
     #[value(name = "opennmt-py-3")]
     OpennmtPy3,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum UnknownTokensArg {
+    Map,
+    Refuse,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -98,6 +104,10 @@ pub struct DecodeArgs {
     /// n-gram blocking); imported 3.x checkpoints default to opennmt-py-3.
     #[arg(long, value_enum, value_name = "GEN")]
     pub beam_compat: Option<BeamCompatArg>,
+    /// Source tokens the vocabulary lacks: decode them as the unknown token (listed in jsonl
+    /// output as `unknown_source_tokens`) or refuse the input.
+    #[arg(long, value_enum, value_name = "POLICY")]
+    pub unknown_tokens: Option<UnknownTokensArg>,
 }
 
 impl DecodeArgs {
@@ -149,6 +159,12 @@ impl DecodeArgs {
             opts.beam_compat = match c {
                 BeamCompatArg::OpennmtPy1 => BeamCompat::OpennmtPy1,
                 BeamCompatArg::OpennmtPy3 => BeamCompat::OpennmtPy3,
+            };
+        }
+        if let Some(u) = self.unknown_tokens {
+            opts.unknown_tokens = match u {
+                UnknownTokensArg::Map => UnknownTokens::Map,
+                UnknownTokensArg::Refuse => UnknownTokens::Refuse,
             };
         }
     }

@@ -47,8 +47,6 @@ impl Remote {
             concurrency: args.lambda_concurrency,
             batch: args.lambda_batch,
             retries: args.lambda_retries,
-            // The same job as a local run, which reads unknown tokens as <unk>.
-            allow_unknown_tokens: true,
         };
         let fanout = runtime.block_on(FanOut::new(config)).map_err(fanout_error)?;
         let info = runtime.block_on(fanout.describe()).map_err(fanout_error)?;

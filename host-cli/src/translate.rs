@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
-use retort_core::{Engine, Prediction, TokenInput, TokenizerKind, TranslateOptions, Translation};
+use retort_core::{Engine, Prediction, Request, Source, TokenizerKind, TranslateOptions, Translation};
 use serde::Serialize;
 
 use crate::error::{CliError, CliResult};
@@ -142,17 +142,13 @@ fn translate_local(
     opts: &TranslateOptions,
     progress: &mut dyn FnMut(usize),
 ) -> CliResult<Vec<Translation>> {
-    let mut batch = Vec::with_capacity(lines.len());
-    for (i, (line_no, text)) in lines.iter().enumerate() {
-        let source =
-            engine.tokenize_source(text).map_err(|e| CliError::usage(format!("{name} line {line_no}: {e}")))?;
-        if source.is_empty() {
-            return Err(empty_line(name, *line_no));
-        }
-        let target_prefix = prefixes.map(|p| p[i].split_whitespace().map(str::to_string).collect()).unwrap_or_default();
-        batch.push(TokenInput { source, target_prefix });
-    }
-    engine.translate_tokens(&batch, opts, &mut |d, _| progress(d)).map_err(|e| relabel(e, name, lines))
+    // The same request every host builds: the core tokenizes and checks each line.
+    let request = Request {
+        sources: lines.iter().map(|(_, text)| Source::Text(text.clone())).collect(),
+        target_prefixes: prefixes.map(|p| p.iter().map(|t| Source::Text(t.clone())).collect()),
+        options: opts.clone(),
+    };
+    engine.run(&request, &mut |d, _| progress(d)).map_err(|e| relabel(e, name, lines))
 }
 
 pub fn init_global_threads(threads: Option<usize>) -> CliResult<()> {
@@ -369,6 +365,9 @@ struct JsonLine<'a> {
     /// The source as the model saw it; attention columns follow the model's source (plus
     /// BOS/EOS where the model adds them).
     source_tokens: &'a [String],
+    /// Source tokens the vocabulary lacks (the model saw the unknown token).
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    unknown_source_tokens: &'a [String],
     predictions: &'a [Prediction],
     /// With `--targets`: rank (1-based) of the target among the predictions, null if absent.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -399,6 +398,7 @@ fn write_translation(
                 line: line_no,
                 source,
                 source_tokens: &t.source_tokens,
+                unknown_source_tokens: &t.unknown_source_tokens,
                 predictions: &t.predictions,
                 target_rank,
             };

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use retort_core::sink::LAMBDA_SYNC_RESPONSE_LIMIT;
+use retort_core::UnknownTokens;
 
 /// Where the model bundle comes from, in the order they are tried.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -15,15 +16,6 @@ pub enum ModelLocation {
     File(PathBuf),
     /// Compiled into the binary (`RETORT_EMBED_MODEL=<bundle>` at build time).
     Embedded,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum UnknownTokens {
-    /// Refuse inputs with tokens outside the source vocabulary (the default: a typo in a SMILES
-    /// would otherwise be decoded as `<unk>` without a word).
-    Error,
-    /// Let the model see them as its unknown token, as OpenNMT-py does.
-    Allow,
 }
 
 #[derive(Clone, Debug)]
@@ -40,7 +32,9 @@ pub struct Config {
     pub max_inputs: usize,
     pub max_beam: usize,
     pub max_length: usize,
-    pub unknown_tokens: UnknownTokens,
+    /// `UNKNOWN_TOKENS`: the operator's default for requests that do not say; `None` keeps the
+    /// bundle's (every host's default: decode them as the unknown token and list them).
+    pub unknown_tokens: Option<UnknownTokens>,
     pub cors_allow_origin: String,
 }
 
@@ -73,10 +67,12 @@ impl Config {
                 }
             },
         };
-        let unknown_tokens = match get("UNKNOWN_TOKENS").unwrap_or("error") {
-            "error" => UnknownTokens::Error,
-            "allow" => UnknownTokens::Allow,
-            other => return Err(format!("UNKNOWN_TOKENS={other:?}: expected \"error\" or \"allow\"")),
+        let unknown_tokens = match get("UNKNOWN_TOKENS") {
+            None => None,
+            // "error" and "allow" are this setting's first names.
+            Some("refuse" | "error") => Some(UnknownTokens::Refuse),
+            Some("map" | "allow") => Some(UnknownTokens::Map),
+            Some(other) => return Err(format!("UNKNOWN_TOKENS={other:?}: expected \"map\" or \"refuse\"")),
         };
         let output_threshold = match get("OUTPUT_THRESHOLD_BYTES") {
             None => None,
@@ -120,7 +116,7 @@ mod tests {
         let c = Config::from_vars(&vars(&[("MODEL_PATH", "/x/m.retort")])).unwrap();
         assert_eq!(c.inline_limit, LAMBDA_SYNC_RESPONSE_LIMIT);
         assert_eq!(c.output_prefix, "retort/");
-        assert_eq!(c.unknown_tokens, UnknownTokens::Error);
+        assert_eq!(c.unknown_tokens, None);
         let e = Config::from_vars(&vars(&[("MAX_INPUTS", "lots")])).unwrap_err();
         assert!(e.contains("MAX_INPUTS"), "{e}");
         let e = Config::from_vars(&vars(&[("UNKNOWN_TOKENS", "maybe")])).unwrap_err();

@@ -4,6 +4,7 @@
 
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
+use retort_core::Source;
 use serde_json::{json, Map, Value};
 
 use crate::error::FunctionError;
@@ -46,19 +47,18 @@ pub enum WantOutput {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct TranslateRequest {
-    pub inputs: Vec<String>,
-    /// Per input, a space-tokenized target prefix ("" = none).
-    pub target_prefixes: Option<Vec<String>>,
+    /// Raw text (split by the bundle's tokenizer) or token lists.
+    pub inputs: Vec<Source>,
+    /// Per input, a space-tokenized target prefix or a token list ("" or [] = none).
+    pub target_prefixes: Option<Vec<Source>>,
     /// Overrides of the bundle's decoding defaults, field by field.
     pub options: Value,
     /// Attention values rounded to this many decimals (`None`: full precision).
     pub attention_decimals: Option<u32>,
     pub encoding: WantEncoding,
     pub output: WantOutput,
+    /// Legacy switch for `options.unknown_tokens` (true: "map", false: "refuse").
     pub allow_unknown_tokens: Option<bool>,
-    /// The seed's format: inputs are the seed model's space-separated characters, which a
-    /// SMILES or character model reads joined back into plain SMILES.
-    pub seed_format: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -168,8 +168,8 @@ enum SeedData {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct NativeRequest {
-    inputs: Vec<String>,
-    target_prefixes: Option<Vec<String>>,
+    inputs: Vec<Source>,
+    target_prefixes: Option<Vec<Source>>,
     options: Option<Map<String, Value>>,
     #[serde(default = "default_decimals")]
     attention_decimals: Option<u32>,
@@ -228,7 +228,6 @@ pub fn parse_request(value: Value) -> Result<Request, FunctionError> {
                 encoding: r.encoding,
                 output: r.output,
                 allow_unknown_tokens: r.allow_unknown_tokens,
-                seed_format: false,
             }))
         }
         (false, true) => {
@@ -253,14 +252,13 @@ pub fn parse_request(value: Value) -> Result<Request, FunctionError> {
                 options.insert("return_attention".into(), json!(a));
             }
             Ok(Request::Translate(TranslateRequest {
-                inputs,
+                inputs: inputs.into_iter().map(Source::Text).collect(),
                 target_prefixes: None,
                 options: Value::Object(options),
                 attention_decimals: Some(DEFAULT_ATTENTION_DECIMALS),
                 encoding: WantEncoding::Json,
                 output: WantOutput::Auto,
                 allow_unknown_tokens: None,
-                seed_format: true,
             }))
         }
     }
@@ -295,7 +293,7 @@ mod tests {
     #[test]
     fn seed_event_maps_to_options() {
         let t = translate(parse_event(seed_event()));
-        assert_eq!(t.inputs, vec!["C C O", "c 1 c c c c c 1"]);
+        assert_eq!(t.inputs, vec![Source::from("C C O"), Source::from("c 1 c c c c c 1")]);
         assert_eq!(t.options, json!({"beam_size": 5, "n_best": 5, "return_attention": true}));
         assert_eq!(t.attention_decimals, Some(4));
     }
@@ -315,7 +313,7 @@ mod tests {
                         "body": body, "isBase64Encoded": false});
         let inv = parse_event(v1);
         assert_eq!((inv.transport, inv.accepts_gzip), (Transport::ProxyV1, true));
-        assert_eq!(translate(inv).inputs, vec!["CCO"]);
+        assert_eq!(translate(inv).inputs, vec![Source::from("CCO")]);
         let b64 = retort_core::sink::base64_encode(body.as_bytes());
         let v2 = json!({"version": "2.0", "requestContext": {"http": {"method": "POST"}}, "headers": {},
                         "body": b64, "isBase64Encoded": true});
@@ -332,6 +330,9 @@ mod tests {
         assert!(e.starts_with("beam:"), "{e}");
         let e = err(json!({"inputs": ["C", 3]}));
         assert!(e.starts_with("inputs[1]:"), "{e}");
+        // a token list is an input too
+        let t = translate(parse_event(json!({"inputs": [["C", "l"], "CCO"]})));
+        assert_eq!(t.inputs[0], Source::Tokens(vec!["C".into(), "l".into()]));
         let e = err(json!({"inputs": ["C"], "beam": 3}));
         assert!(e.contains("unknown field `beam`"), "{e}");
         let e = err(json!({"inputs": ["C"], "options": [1]}));

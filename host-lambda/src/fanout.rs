@@ -26,9 +26,6 @@ pub struct FanOutConfig {
     pub batch: usize,
     /// Extra attempts for an invocation that failed for a passing reason.
     pub retries: u32,
-    /// Decode out-of-vocabulary tokens as `<unk>` (what a local `retort translate` does)
-    /// instead of refusing the input.
-    pub allow_unknown_tokens: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -94,8 +91,10 @@ impl FanOut {
                 // Full precision and gzip: the client rebuilds exactly what a local run writes.
                 "attention_decimals": null,
                 "encoding": "gzip",
-                "allow_unknown_tokens": self.config.allow_unknown_tokens,
             });
+            // Said explicitly (the default is not serialized), so the function's UNKNOWN_TOKENS
+            // cannot turn the same job into a different one.
+            event["options"]["unknown_tokens"] = json!(options.unknown_tokens);
             if let Some(p) = prefixes {
                 event["target_prefixes"] = json!(p[start..end]);
             }

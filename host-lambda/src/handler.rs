@@ -6,12 +6,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use retort_core::sink::{base64_encode, gzip, Encoding, Sink, SinkPolicy};
-use retort_core::{Engine, TokenInput, TokenizerKind, TranslateOptions};
+use retort_core::{Engine, Request as CoreRequest, TokenInput, TranslateOptions, UnknownTokens};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
-use crate::config::{Config, UnknownTokens};
+use crate::config::Config;
 use crate::error::{ErrorKind, FunctionError};
 use crate::event::{parse_event, Request, TranslateRequest, Transport, WantEncoding, WantOutput};
 use crate::store::OutputStore;
@@ -99,8 +99,17 @@ impl App {
     }
 
     fn options(&self, req: &TranslateRequest) -> Result<TranslateOptions, FunctionError> {
-        let opts = self.engine.default_options().with_overrides(Some(&req.options))?;
+        let mut opts = self.engine.default_options().with_overrides(Some(&req.options))?;
         let c = &self.config;
+        // options.unknown_tokens, else the legacy allow_unknown_tokens, else the operator's
+        // UNKNOWN_TOKENS, else the bundle's default.
+        if req.options.get("unknown_tokens").is_none() {
+            let asked =
+                req.allow_unknown_tokens.map(|allow| if allow { UnknownTokens::Map } else { UnknownTokens::Refuse });
+            if let Some(policy) = asked.or(c.unknown_tokens) {
+                opts.unknown_tokens = policy;
+            }
+        }
         if opts.beam_size > c.max_beam {
             return Err(FunctionError::limit(format!(
                 "options.beam_size: {} is over this function's MAX_BEAM {}",
@@ -116,7 +125,13 @@ impl App {
         Ok(opts)
     }
 
-    fn token_inputs(&self, req: &TranslateRequest) -> Result<Vec<TokenInput>, FunctionError> {
+    /// The request's inputs through the core's one request path (tokenization rule, unknown
+    /// tokens, prefixes), after this function's own caps.
+    fn token_inputs(
+        &self,
+        req: &mut TranslateRequest,
+        opts: &TranslateOptions,
+    ) -> Result<Vec<TokenInput>, FunctionError> {
         let c = &self.config;
         if req.inputs.is_empty() {
             return Err(FunctionError::request("inputs: the list is empty"));
@@ -137,52 +152,25 @@ impl App {
                 )));
             }
         }
-        let allow_unknown = req.allow_unknown_tokens.unwrap_or(c.unknown_tokens == UnknownTokens::Allow);
-        // A SMILES has no spaces, so joining the seed's characters back is lossless.
-        let rejoin = req.seed_format && self.engine.meta().tokenizer_kind != TokenizerKind::Space;
-        req.inputs
-            .iter()
-            .enumerate()
-            .map(|(i, text)| {
-                let joined;
-                let text = if rejoin {
-                    joined = text.split_whitespace().collect::<String>();
-                    &joined
-                } else {
-                    text
-                };
-                let source =
-                    self.engine.tokenize_source(text).map_err(|e| FunctionError::input(format!("inputs[{i}]: {e}")))?;
-                if !allow_unknown {
-                    let unknown = self.engine.unknown_source_tokens(&source);
-                    if !unknown.is_empty() {
-                        let list: Vec<String> = unknown.iter().take(10).map(|t| format!("'{t}'")).collect();
-                        return Err(FunctionError::input(format!(
-                            "inputs[{i}]: not in the model's source vocabulary: {} (set \"allow_unknown_tokens\": true to decode them as <unk>)",
-                            list.join(", ")
-                        )));
-                    }
-                }
-                let target_prefix = req
-                    .target_prefixes
-                    .as_ref()
-                    .map(|p| p[i].split_whitespace().map(str::to_string).collect())
-                    .unwrap_or_default();
-                Ok(TokenInput { source, target_prefix })
-            })
-            .collect()
+        // The texts are moved, not copied: a request may be megabytes.
+        let request = CoreRequest {
+            sources: std::mem::take(&mut req.inputs),
+            target_prefixes: req.target_prefixes.take(),
+            options: opts.clone(),
+        };
+        Ok(self.engine.prepare(&request)?)
     }
 
     async fn translate(
         &self,
-        req: TranslateRequest,
+        mut req: TranslateRequest,
         transport: Transport,
         gz: bool,
         request_id: &str,
     ) -> Result<Reply, FunctionError> {
         let start = Instant::now();
         let opts = self.options(&req)?;
-        let inputs = self.token_inputs(&req)?;
+        let inputs = self.token_inputs(&mut req, &opts)?;
         if req.output == WantOutput::Store && self.store.is_none() {
             return Err(FunctionError::request("output: \"store\" asked for, but this function has no OUTPUT_BUCKET"));
         }

@@ -79,18 +79,21 @@ fn seed_event_answers_like_the_cli() {
     let answer = reply.json();
     let got = results(&answer).as_array().expect("results");
 
-    // The seed's inputs are its model's space-separated characters; joined, they are the SMILES
-    // the CLI reads.
-    let inputs: Vec<String> = serde_json::from_str::<Vec<String>>(event["data"].as_str().unwrap())
-        .unwrap()
-        .iter()
-        .map(|s| s.split_whitespace().collect())
-        .collect();
+    // The seed's inputs are its model's space-separated characters (`C l`). Every host reads
+    // them under the bundle's one rule, so the CLI is given the same lines as they are.
+    let inputs: Vec<String> = serde_json::from_str(event["data"].as_str().unwrap()).unwrap();
+    assert!(inputs[0].contains("C l"), "the seed splits Cl into characters: {}", inputs[0]);
     assert_eq!(got.len(), inputs.len());
     let cli = run_cli(
         &["translate", "--beam-size", "5", "--n-best", "5", "--attention", "--format", "jsonl"],
         &(inputs.join("\n") + "\n"),
     );
+    // ... and a native event with the plain SMILES is the same request.
+    let smiles: Vec<String> = inputs.iter().map(|s| s.split_whitespace().collect()).collect();
+    let native = emu
+        .invoke_json(&json!({"inputs": smiles, "options": {"beam_size": 5, "n_best": 5, "return_attention": true}}))
+        .json();
+    assert_eq!(results(&native), results(&answer), "native event with plain SMILES = seed event");
     for (line, res) in cli.lines().zip(got) {
         let want: Value = serde_json::from_str(line).unwrap();
         let (w, g) = (want["predictions"].as_array().unwrap(), res["predictions"].as_array().unwrap());
@@ -297,7 +300,17 @@ fn bad_requests_get_structured_errors_naming_the_problem() {
         (json!({"inputs": []}), "InvalidRequest", "inputs: the list is empty"),
         (json!({"inputs": ["CCO", "  "]}), "InvalidInput", "inputs[1]: empty input"),
         (json!({"inputs": ["CCO", long_input]}), "InvalidInput", "inputs[1]: 1100 tokens, over the model's"),
-        (json!({"inputs": ["C C Xq O"]}), "InvalidInput", "inputs[0]: not in the model's source vocabulary: 'Xq'"),
+        (
+            json!({"inputs": ["C C Xq O"], "options": {"unknown_tokens": "refuse"}}),
+            "InvalidInput",
+            "inputs[0]: not in the model's source vocabulary: 'Xq'",
+        ),
+        (
+            json!({"inputs": ["CCO", "CCXqO"], "allow_unknown_tokens": false}),
+            "InvalidInput",
+            "inputs[1]: not in the model's source vocabulary: 'Xq'",
+        ),
+        (json!({"inputs": ["CC\u0000O"]}), "InvalidInput", "inputs[0]: contains the control character U+0000"),
         (
             json!({"inputs": ["CCO"], "target_prefixes": ["C", "C"]}),
             "InvalidRequest",
@@ -314,9 +327,11 @@ fn bad_requests_get_structured_errors_naming_the_problem() {
     let reply = emu.invoke(b"{not json");
     assert_eq!(reply.status, 400);
     assert_eq!(reply.header("x-amzn-errortype"), Some("InvalidRequestContentException"));
-    // Unknown tokens can be let through explicitly; the function is still healthy.
-    let ok = emu.invoke_json(&json!({"inputs": ["C C Xq O"], "allow_unknown_tokens": true})).json();
+    // By default unknown tokens are decoded as <unk> (as every host does) and listed; the
+    // function is still healthy after the refusals above.
+    let ok = emu.invoke_json(&json!({"inputs": ["C C Xq O"]})).json();
     assert_eq!(results(&ok)[0]["source_tokens"], json!(["C", "C", "Xq", "O"]));
+    assert_eq!(results(&ok)[0]["unknown_source_tokens"], json!(["Xq"]));
 }
 
 #[test]

@@ -17,7 +17,7 @@
 
 use js_sys::{Array, Float32Array, Function, Object, Reflect, JSON};
 use retort_core::model::generated::GeneratedModelLoader;
-use retort_core::{Bundle, Engine, TranslateOptions, Translation};
+use retort_core::{Bundle, Engine, Request, Source, TranslateOptions, Translation};
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
@@ -68,7 +68,7 @@ impl Retort {
 
     /// Source tokens the model would see for `text`.
     pub fn tokenize(&self, text: &str) -> Result<Vec<String>, JsError> {
-        self.engine.tokenize_source(text).map_err(to_js)
+        self.engine.source_tokens(&Source::Text(text.to_string())).map_err(to_js)
     }
 
     /// Translates `inputs` (raw or space-tokenized text, one per element). `options` is
@@ -97,7 +97,10 @@ impl Retort {
                 }
             }
         };
-        let out = self.engine.translate_with_progress(&inputs, &opts, &mut report).map_err(to_js)?;
+        // The one request path of every host: the core tokenizes and checks each input.
+        let request =
+            Request { sources: inputs.into_iter().map(Source::Text).collect(), target_prefixes: None, options: opts };
+        let out = self.engine.run(&request, &mut report).map_err(to_js)?;
         if let Some(e) = callback_error {
             let msg = e.as_string().or_else(|| {
                 Reflect::get(&e, &"message".into()).ok().and_then(|m| m.as_string())
@@ -151,6 +154,9 @@ fn strings(items: &[String]) -> Array {
 fn translation_to_js(t: &Translation) -> JsValue {
     let obj = Object::new();
     set(&obj, "source_tokens", &strings(&t.source_tokens));
+    if !t.unknown_source_tokens.is_empty() {
+        set(&obj, "unknown_source_tokens", &strings(&t.unknown_source_tokens));
+    }
     let preds: Array = t
         .predictions
         .iter()

@@ -71,6 +71,9 @@ test('info, defaults and tokenize', () => {
   assert.equal(info.spec.src_vocab_size, info.src_vocab_size);
   assert.equal(typeof r.defaultOptions().beam_size, 'number');
   assert.deepEqual(r.tokenize('CC(=O)Cl'), ['C', 'C', '(', '=', 'O', ')', 'Cl']);
+  // one rule on every host: the seed's character-split form is the same input
+  assert.deepEqual(r.tokenize('C C ( = O ) C l'), ['C', 'C', '(', '=', 'O', ')', 'Cl']);
+  assert.throws(() => r.tokenize('CC\u0000O'), /control character U\+0000/);
   assert.match(wasm.version(), /^\d+\.\d+\.\d+/);
   r.free();
 });
