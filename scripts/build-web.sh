@@ -8,7 +8,7 @@
 # Idempotent. Installs only what is missing: Debian's Rust/lld (build-wasm.sh), the
 # wasm-bindgen-cli whose version equals the wasm-bindgen crate in Cargo.lock (cargo install),
 # and web/node_modules (npm ci: RDKit.js, playwright-core, and binaryen's wasm-opt).
-# Environment: RETORT_EXAMPLES  examples file (default ../shared/seed/deep-synthesis/source_small.txt)
+# Environment: RETORT_EXAMPLES  examples file (default fixtures/seed/deep-synthesis/source_small.txt)
 #              RETORT_WASM_OPT=0 skip wasm-opt (faster, bigger)
 #              RETORT_WEB_PKG   output directory (default web/pkg; the page loads web/pkg)
 set -euo pipefail
@@ -94,11 +94,9 @@ cp "$web/node_modules/@rdkit/rdkit/dist/RDKit_minimal.js" "$web/node_modules/@rd
 
 # 6. The built-in models and their examples, read at build time (never committed).
 cp host-cli/assets/default.retort "$pkg/default.retort"
-examples="${RETORT_EXAMPLES:-$RETORT_ROOT/../shared/seed/deep-synthesis/source_small.txt}"
-if [ ! -f "$examples" ]; then
-    retort_log "warning: $examples not found; using examples/reactions.smi"
-    examples="$RETORT_ROOT/examples/reactions.smi"
-fi
+# The seed's 100 reactions, committed (fixtures/seed/README.md).
+examples="${RETORT_EXAMPLES:-$RETORT_ROOT/fixtures/seed/deep-synthesis/source_small.txt}"
+[ -f "$examples" ] || retort_die "examples file $examples not found (RETORT_EXAMPLES)"
 node -e '
 const fs = require("fs");
 const lines = fs.readFileSync(process.argv[1], "utf8").split(/\r?\n/).map(s => s.trim()).filter(Boolean);

@@ -13,10 +13,6 @@ if ! command -v cargo >/dev/null; then
   exit 1
 fi
 
-if [ ! -d ../shared/peer-models ]; then
-  echo "note: ../shared is absent; tests that read ../shared/peer-models will fail" >&2
-fi
-
 # The S3-protocol server the Lambda end-to-end tests start on 127.0.0.1 (it checks SigV4
 # signatures, presigned URLs included). 0.14.1: the newest that builds with rustc 1.95.
 S3S_FS_VERSION=0.14.1

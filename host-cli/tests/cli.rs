@@ -7,9 +7,15 @@ use std::process::{Command, Output, Stdio};
 use serde_json::Value;
 
 const EXE: &str = env!("CARGO_BIN_EXE_retort");
-const AREN_DIR: &str =
-    concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/peer-models/ctranslate2-aren-transliteration/v2/aren-transliteration");
-const SEED_TARGETS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/seed/deep-synthesis/target_small.txt");
+// Committed fixtures (fixtures/ctranslate2-aren-transliteration/README.md, fixtures/seed/README.md).
+const AREN_DIR: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../fixtures/ctranslate2-aren-transliteration/v2/aren-transliteration"
+);
+const SEED_TARGETS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../fixtures/seed/deep-synthesis/target_small.txt"
+);
 const SEED_SOURCES: &str = include_str!("../assets/bench-inputs.txt");
 
 fn retort(args: &[&str], stdin: &str) -> Output {

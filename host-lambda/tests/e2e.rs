@@ -39,7 +39,7 @@ fn unpack(packed: &Value) -> Value {
 }
 
 fn seed_inputs() -> Vec<String> {
-    let text = std::fs::read_to_string(shared().join("seed/deep-synthesis/source_small.txt")).expect("../shared seed");
+    let text = std::fs::read_to_string(seed().join("source_small.txt")).expect("seed sources");
     text.lines().filter(|l| !l.trim().is_empty()).map(str::to_string).collect()
 }
 
@@ -70,7 +70,7 @@ fn assert_function_error(reply: &HttpReply, error_type: &str, needle: &str) {
 #[test]
 fn seed_event_answers_like_the_cli() {
     let event: Value = serde_json::from_str(
-        &std::fs::read_to_string(shared().join("seed/deep-synthesis/event.json")).expect("../shared seed event"),
+        &std::fs::read_to_string(seed().join("event.json")).expect("fixtures/seed event.json"),
     )
     .expect("event JSON");
     let emu = Emulator::start(&model_env(), &[]);

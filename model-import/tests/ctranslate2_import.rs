@@ -10,7 +10,11 @@ use retort_core::{Bundle, StorageType, TensorData, TokenizerKind};
 use retort_import::ctranslate2::{ctranslate2_sinusoidal_table, import_ctranslate2_dir, GENERATED_POSITIONS};
 use retort_import::ImportError;
 
-const PEER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/peer-models/ctranslate2-aren-transliteration");
+/// Committed: fixtures/ctranslate2-aren-transliteration/README.md (MIT, from CTranslate2).
+const PEER: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../fixtures/ctranslate2-aren-transliteration"
+);
 
 fn peer(rel: &str) -> PathBuf {
     Path::new(PEER).join(rel)

@@ -22,8 +22,9 @@ pub fn toy_model() -> PathBuf {
     repo_root().join("host-cli/assets/default.retort")
 }
 
-pub fn shared() -> PathBuf {
-    repo_root().join("../shared")
+/// The seed's samples, committed (fixtures/seed/README.md).
+pub fn seed() -> PathBuf {
+    repo_root().join("fixtures/seed/deep-synthesis")
 }
 
 /// The `retort` CLI of the same build (the workspace builds every binary before tests run).
