@@ -4,7 +4,8 @@
     retort translate -m model.retort inputs.smi --format jsonl --beam-size 5 --n-best 5 > out.jsonl
     .venv-train/bin/python tools/train/check_parity.py --checkpoint model.pt --jsonl out.jsonl
 
-For every prediction, the teacher-forced log-probability of its tokens plus </s> under the
+For every prediction, the teacher-forced log-probability of its tokens plus </s> (none when
+the hypothesis was cut at --max-length) under the
 PyTorch model (f32, eval mode) is compared with the score Retort reported (the bundle's default
 length penalty, none, makes that score the same sum). Exits non-zero above --tolerance.
 """
@@ -31,10 +32,11 @@ def load(checkpoint):
 
 
 @torch.no_grad()
-def sequence_logprob(model, src_ids, tgt_ids):
+def sequence_logprob(model, src_ids, tgt_ids, ended):
+    """log P(tokens [+ </s>]); a hypothesis cut at max_length has no end token."""
     src = torch.tensor([src_ids])
-    tin = torch.tensor([[BOS] + tgt_ids])
-    tout = torch.tensor([tgt_ids + [EOS]])
+    tout = torch.tensor([tgt_ids + [EOS]] if ended else [tgt_ids])
+    tin = torch.tensor([[BOS] + tgt_ids[: tout.size(1) - 1]])
     logp = F.log_softmax(model(src, tin).double(), -1)
     return float(logp.gather(-1, tout[..., None]).sum())
 
@@ -44,6 +46,7 @@ def main():
     ap.add_argument("--checkpoint", required=True)
     ap.add_argument("--jsonl", required=True)
     ap.add_argument("--tolerance", type=float, default=1e-3)
+    ap.add_argument("--max-length", type=int, default=100, help="the --max-length Retort decoded with")
     args = ap.parse_args()
     model, stoi = load(args.checkpoint)
     worst, n = 0.0, 0
@@ -51,7 +54,8 @@ def main():
         r = json.loads(line)
         src = [stoi.get(t, UNK) for t in r["source_tokens"]]
         for p in r["predictions"]:
-            ours = sequence_logprob(model, src, [stoi.get(t, UNK) for t in p["tokens"]])
+            ended = len(p["tokens"]) < args.max_length
+            ours = sequence_logprob(model, src, [stoi.get(t, UNK) for t in p["tokens"]], ended)
             worst = max(worst, abs(ours - p["score"]))
             n += 1
     print(json.dumps({"predictions": n, "max_abs_score_diff": worst}))
