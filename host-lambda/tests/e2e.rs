@@ -310,7 +310,7 @@ fn bad_requests_get_structured_errors_naming_the_problem() {
             "InvalidInput",
             "inputs[1]: not in the model's source vocabulary: 'Xq'",
         ),
-        (json!({"inputs": ["CC\u0000O"]}), "InvalidInput", "inputs[0]: contains the control character U+0000"),
+        (json!({"inputs": ["CC\u{0}O"]}), "InvalidInput", "inputs[0]: contains the control character U+0000"),
         (
             json!({"inputs": ["CCO"], "target_prefixes": ["C", "C"]}),
             "InvalidRequest",
