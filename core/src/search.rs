@@ -67,9 +67,9 @@ fn coverage_penalty(kind: CoveragePenalty, beta: f32, coverage: &[f32]) -> f32 {
     }
 }
 
-/// One live hypothesis in a beam.
+/// One live (unfinished) hypothesis of a beam.
 #[derive(Clone)]
-struct Path {
+struct Live {
     /// BOS followed by the generated ids.
     seq: Vec<u32>,
     attn: Vec<Vec<f32>>,
@@ -83,8 +83,8 @@ struct Path {
 struct Item {
     index: usize,
     src_len: usize,
-    paths: Vec<Path>,
-    /// Cumulative log-probabilities (finished paths: FINISHED_BEAM).
+    live: Vec<Live>,
+    /// Cumulative log-probabilities (finished live: FINISHED_BEAM).
     log_probs: Vec<f64>,
     finished: Vec<(f64, Vec<u32>, Option<Vec<Vec<f32>>>)>,
     top_beam_finished: bool,
@@ -160,14 +160,14 @@ impl<'m, M: Seq2SeqModel> Searcher<'m, M> {
             crate::options::AttentionChoice::FirstHead => AttentionKind::FirstHead,
             crate::options::AttentionChoice::Average => AttentionKind::MeanOfHeads,
         });
-        let start = Path { seq: vec![t.bos], attn: Vec::new(), coverage: Vec::new(), forbidden: HashMap::new() };
+        let start = Live { seq: vec![t.bos], attn: Vec::new(), coverage: Vec::new(), forbidden: HashMap::new() };
         let mut items: Vec<Item> = inputs
             .iter()
             .enumerate()
             .map(|(index, inp)| Item {
                 index,
                 src_len: inp.source.len(),
-                paths: vec![start.clone(); beam],
+                live: vec![start.clone(); beam],
                 log_probs: std::iter::once(0.0).chain(std::iter::repeat(f64::NEG_INFINITY)).take(beam).collect(),
                 finished: Vec::new(),
                 top_beam_finished: false,
@@ -177,21 +177,21 @@ impl<'m, M: Seq2SeqModel> Searcher<'m, M> {
         let block = opts.block_ngram_repeat;
 
         for _ in 0..opts.max_length {
-            let feed: Vec<u32> = items.iter().flat_map(|it| it.paths.iter().map(|p| *p.seq.last().unwrap_or(&t.bos))).collect();
+            let feed: Vec<u32> = items.iter().flat_map(|it| it.live.iter().map(|p| *p.seq.last().unwrap_or(&t.bos))).collect();
             let out = self.model.step(&mut state, &feed, attn_kind)?;
-            let mut lp = out.log_probs;
+            let mut step_log_probs = out.log_probs;
             let s = out.src_len;
             let mut keep_rows: Vec<usize> = Vec::new();
             let mut next_items = Vec::with_capacity(items.len());
 
             for (ii, mut item) in items.into_iter().enumerate() {
-                let cur_len = item.paths[0].seq.len(); // BOS included
+                let cur_len = item.live[0].seq.len(); // BOS included
                 let pen = f64::from(length_penalty(opts.length_penalty, opts.alpha, cur_len + 1));
                 let prefix = inputs[item.index].prefix;
                 let forced = prefix.get(cur_len - 1).copied();
                 // Candidate scores for every (beam, token), adjusted in place.
                 for b in 0..beam {
-                    let row = &mut lp[(ii * beam + b) * v..(ii * beam + b + 1) * v];
+                    let row = &mut step_log_probs[(ii * beam + b) * v..(ii * beam + b + 1) * v];
                     if cur_len <= opts.min_length {
                         row[t.eos as usize] = FORBID_EOS.into();
                     }
@@ -203,9 +203,9 @@ impl<'m, M: Seq2SeqModel> Searcher<'m, M> {
                         *x = (*x + base) / pen;
                     }
                     if block > 0 && cur_len >= block {
-                        let seq = &item.paths[b].seq;
+                        let seq = &item.live[b].seq;
                         let key = seq[seq.len() - (block - 1)..].to_vec();
-                        if let Some(f) = item.paths[b].forbidden.get(&key) {
+                        if let Some(f) = item.live[b].forbidden.get(&key) {
                             for &tok in f.borrow().iter() {
                                 row[tok as usize] = FORBID_NGRAM.into();
                             }
@@ -217,22 +217,22 @@ impl<'m, M: Seq2SeqModel> Searcher<'m, M> {
                         row[f as usize] = keep;
                     }
                 }
-                let cand = &lp[ii * beam * v..(ii + 1) * beam * v];
+                let cand = &step_log_probs[ii * beam * v..(ii + 1) * beam * v];
                 // Ranked at f32 resolution, as OpenNMT-py ranks: candidates that round to the
                 // same f32 keep its tie order (lowest index first).
                 let keys: Vec<f32> = cand.iter().map(|&x| x as f32).collect();
                 let top = top_k(&keys, beam);
 
                 let attn_rows = out.attention.as_ref();
-                let mut new_paths = Vec::with_capacity(beam);
+                let mut next_live = Vec::with_capacity(beam);
                 let mut scores = Vec::with_capacity(beam);
                 let mut origins = Vec::with_capacity(beam);
                 for &(flat, _) in &top {
                     let score = cand[flat];
                     let origin = flat / v;
                     let tok = (flat % v) as u32;
-                    let old = &item.paths[origin];
-                    let mut p = Path { seq: old.seq.clone(), attn: Vec::new(), coverage: Vec::new(), forbidden: HashMap::new() };
+                    let old = &item.live[origin];
+                    let mut p = Live { seq: old.seq.clone(), attn: Vec::new(), coverage: Vec::new(), forbidden: HashMap::new() };
                     p.seq.push(tok);
                     if let Some(a) = attn_rows {
                         let r = ii * beam + origin;
@@ -267,7 +267,7 @@ impl<'m, M: Seq2SeqModel> Searcher<'m, M> {
                             }
                         }
                     }
-                    new_paths.push(p);
+                    next_live.push(p);
                     scores.push(score);
                     origins.push(origin);
                 }
@@ -275,13 +275,13 @@ impl<'m, M: Seq2SeqModel> Searcher<'m, M> {
                 // Coverage penalty changes the reported score, not what the beam carries.
                 let final_scores: Vec<f64> = scores
                     .iter()
-                    .zip(&new_paths)
+                    .zip(&next_live)
                     .map(|(s, p)| s - f64::from(coverage_penalty(opts.coverage_penalty, opts.beta, &p.coverage)))
                     .collect();
-                item.paths = new_paths;
+                item.live = next_live;
 
                 let at_max = cur_len + 1 == opts.max_length + 1;
-                let is_finished: Vec<bool> = item.paths.iter().map(|p| at_max || *p.seq.last().unwrap_or(&0) == t.eos).collect();
+                let is_finished: Vec<bool> = item.live.iter().map(|p| at_max || *p.seq.last().unwrap_or(&0) == t.eos).collect();
                 if is_finished.iter().any(|&f| f) {
                     item.top_beam_finished = match opts.beam_compat {
                         BeamCompat::OpennmtPy1 => item.top_beam_finished || is_finished[0],
@@ -289,7 +289,7 @@ impl<'m, M: Seq2SeqModel> Searcher<'m, M> {
                     };
                     for (j, _) in is_finished.iter().enumerate().filter(|(_, f)| **f) {
                         item.log_probs[j] = FINISHED_BEAM.into();
-                        let p = &item.paths[j];
+                        let p = &item.live[j];
                         if final_scores[j].is_finite() {
                             item.finished.push((
                                 final_scores[j],

@@ -142,7 +142,8 @@ impl Loader<'_> {
         Ok(data.to_vec())
     }
 
-    fn t1(&self, name: &str) -> Result<Tensor<1>> {
+    /// A 1-D tensor on the device.
+    fn tensor1(&self, name: &str) -> Result<Tensor<1>> {
         let (shape, data) = self.raw(name)?;
         if shape.len() != 1 {
             return Err(tensor_err(name, format!("expected 1 dimension, found shape {shape:?}")));
@@ -150,7 +151,8 @@ impl Loader<'_> {
         Ok(Tensor::from_data(TensorData::new(data.to_vec(), [shape[0]]), &self.device))
     }
 
-    fn t2(&self, name: &str) -> Result<Tensor<2>> {
+    /// A 2-D tensor on the device.
+    fn tensor2(&self, name: &str) -> Result<Tensor<2>> {
         let (shape, data) = self.raw(name)?;
         if shape.len() != 2 {
             return Err(tensor_err(name, format!("expected 2 dimensions, found shape {shape:?}")));
@@ -175,7 +177,7 @@ impl Loader<'_> {
             }
             rows.extend(data.chunks_exact(*in_f).take(*out_f));
             if bias {
-                bs.push(self.t1(&format!("{p}.bias"))?);
+                bs.push(self.tensor1(&format!("{p}.bias"))?);
             }
         }
         let b = if bias { Some(Tensor::cat(bs, 0)) } else { None };
@@ -196,7 +198,7 @@ impl Loader<'_> {
     }
 
     fn norm(&self, prefix: &str, eps: f64) -> Result<Norm> {
-        Ok(Norm { gamma: self.t1(&format!("{prefix}.weight"))?, beta: self.t1(&format!("{prefix}.bias"))?, eps })
+        Ok(Norm { gamma: self.tensor1(&format!("{prefix}.weight"))?, beta: self.tensor1(&format!("{prefix}.bias"))?, eps })
     }
 }
 
@@ -207,12 +209,12 @@ impl Transformer {
         let device = Device::flex();
         let ld = Loader { bundle, device: device.clone() };
         let eps = spec.layer_norm_eps;
-        let ab = spec.attention_bias;
-        let fb = spec.ffn_bias;
+        let attention_bias = spec.attention_bias;
+        let ffn_bias = spec.ffn_bias;
         let ffn = |p: String| -> Result<Ffn> {
             Ok(Ffn {
-                w1: ld.lin(&[format!("{p}.w1")], fb)?,
-                w2: ld.lin(&[format!("{p}.w2")], fb)?,
+                w1: ld.lin(&[format!("{p}.w1")], ffn_bias)?,
+                w2: ld.lin(&[format!("{p}.w2")], ffn_bias)?,
                 act: spec.activation,
             })
         };
@@ -222,8 +224,8 @@ impl Transformer {
         for i in 0..spec.encoder_layers {
             let a = names::enc_layer(i, "self_attn");
             encoder.push(EncoderLayer {
-                qkv: ld.lin(&proj(&a, &["q", "k", "v"]), ab)?,
-                out: ld.lin(&proj(&a, &["o"]), ab)?,
+                qkv: ld.lin(&proj(&a, &["q", "k", "v"]), attention_bias)?,
+                out: ld.lin(&proj(&a, &["o"]), attention_bias)?,
                 norm_attn: ld.norm(&names::enc_layer(i, "norm_attn"), eps)?,
                 ffn: ffn(names::enc_layer(i, "ffn"))?,
                 norm_ffn: ld.norm(&names::enc_layer(i, "norm_ffn"), eps)?,
@@ -234,20 +236,20 @@ impl Transformer {
             let s = names::dec_layer(i, "self_attn");
             let c = names::dec_layer(i, "cross_attn");
             decoder.push(DecoderLayer {
-                self_qkv: ld.lin(&proj(&s, &["q", "k", "v"]), ab)?,
-                self_out: ld.lin(&proj(&s, &["o"]), ab)?,
+                self_qkv: ld.lin(&proj(&s, &["q", "k", "v"]), attention_bias)?,
+                self_out: ld.lin(&proj(&s, &["o"]), attention_bias)?,
                 norm_self: ld.norm(&names::dec_layer(i, "norm_self"), eps)?,
-                cross_q: ld.lin(&proj(&c, &["q"]), ab)?,
-                cross_kv: ld.lin(&proj(&c, &["k", "v"]), ab)?,
-                cross_out: ld.lin(&proj(&c, &["o"]), ab)?,
+                cross_q: ld.lin(&proj(&c, &["q"]), attention_bias)?,
+                cross_kv: ld.lin(&proj(&c, &["k", "v"]), attention_bias)?,
+                cross_out: ld.lin(&proj(&c, &["o"]), attention_bias)?,
                 norm_cross: ld.norm(&names::dec_layer(i, "norm_cross"), eps)?,
                 ffn: ffn(names::dec_layer(i, "ffn"))?,
                 norm_ffn: ld.norm(&names::dec_layer(i, "norm_ffn"), eps)?,
             });
         }
         let pre = spec.norm == NormPosition::Pre;
-        let src_emb = ld.t2(names::SRC_EMB)?;
-        let tgt_emb = if spec.shared_embeddings { src_emb.clone() } else { ld.t2(names::TGT_EMB)? };
+        let src_emb = ld.tensor2(names::SRC_EMB)?;
+        let tgt_emb = if spec.shared_embeddings { src_emb.clone() } else { ld.tensor2(names::TGT_EMB)? };
         let gen_name = match (spec.tied_generator, spec.shared_embeddings) {
             (false, _) => names::GENERATOR_WEIGHT,
             (true, true) => names::SRC_EMB,
@@ -270,13 +272,13 @@ impl Transformer {
             Output::Host(OutputLayer { norm, weight: gen_data.to_vec(), bias, d_model: spec.d_model })
         } else {
             let w = ld.transposed(&gen_data.chunks_exact(spec.d_model).collect::<Vec<_>>(), spec.d_model);
-            let b = if spec.generator_bias { Some(ld.t1(names::GENERATOR_BIAS)?) } else { None };
+            let b = if spec.generator_bias { Some(ld.tensor1(names::GENERATOR_BIAS)?) } else { None };
             let norm = if pre { Some(ld.norm(names::DEC_NORM, eps)?) } else { None };
             Output::Device { norm, generator: Lin { w, b } }
         };
         Ok(Transformer {
-            enc_pos: ld.t2(names::ENC_POS)?,
-            dec_pos: ld.t2(names::DEC_POS)?,
+            enc_pos: ld.tensor2(names::ENC_POS)?,
+            dec_pos: ld.tensor2(names::DEC_POS)?,
             enc_norm: if pre { Some(ld.norm(names::ENC_NORM, eps)?) } else { None },
             output,
             src_emb,
