@@ -108,6 +108,7 @@ pub fn random_bundle(spec: ModelSpec, seed: u64) -> Result<Bundle> {
         name: "random".into(),
         spec,
         generated: None,
+        computed_positions: Vec::new(),
     };
     Ok(Bundle { meta, tensors })
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use retort_core::spec::{Activation, NormPosition, PositionKind};
-use retort_core::{Bundle, ModelSpec, TokenizerKind};
+use retort_core::{Bundle, ModelSpec, StorageType, TokenizerKind};
 use serde_json::json;
 
 use crate::error::CliResult;
@@ -27,6 +27,7 @@ pub fn run(args: InspectArgs) -> CliResult<()> {
     let bundle = Bundle::from_bytes(&bytes).map_err(|e| source.wrap(e))?;
     let storage = storage_of(&bytes);
     let header = header_metadata(&bytes);
+    let computed = computed_positions(&bytes);
     let meta = &bundle.meta;
     if args.json {
         let v = json!({
@@ -36,6 +37,7 @@ pub fn run(args: InspectArgs) -> CliResult<()> {
             "payload_sha256": header.1,
             "name": meta.name,
             "storage": storage,
+            "computed_positions": computed,
             "parameters": bundle.parameter_count(),
             "tokenizer_kind": meta.tokenizer_kind,
             "src_vocab_size": meta.spec.src_vocab_size,
@@ -54,6 +56,9 @@ pub fn run(args: InspectArgs) -> CliResult<()> {
     println!("name:         {}", if meta.name.is_empty() { "(none)" } else { &meta.name });
     println!("file size:    {}", human_bytes(file_bytes));
     println!("storage:      {storage}");
+    if !computed.is_empty() {
+        println!("positions:    {} computed at load (sinusoidal, not stored)", computed.join(", "));
+    }
     println!("format:       Retort bundle v{}", header.0.map_or("?".to_string(), |v| v.to_string()));
     println!("parameters:   {}", thousands(bundle.parameter_count()));
     println!("tokenizer:    {}", tokenizer_name(meta.tokenizer_kind));
@@ -164,9 +169,13 @@ fn enum_name<T: serde::Serialize>(v: &T) -> String {
     }
 }
 
-/// How the tensors are stored in the file: "f32", "f16", "bf16" or "mixed".
+/// How the tensors are stored in the file: "f32", "f16", "bf16", int8 or "mixed".
 pub fn storage_of(bytes: &[u8]) -> String {
     let Ok((_, meta)) = safetensors::SafeTensors::read_metadata(bytes) else { return "?".to_string() };
+    // int8 bundles also hold f32 (scales, biases, norms) by design: not "mixed"
+    if meta.tensors().values().any(|t| t.dtype == safetensors::Dtype::I8) {
+        return StorageType::Int8.describe().to_string();
+    }
     let mut kinds: Vec<String> =
         meta.tensors().values().map(|t| format!("{:?}", t.dtype).to_lowercase()).collect();
     kinds.sort();
@@ -176,6 +185,16 @@ pub fn storage_of(bytes: &[u8]) -> String {
         1 => kinds.remove(0),
         _ => format!("mixed ({})", kinds.join(", ")),
     }
+}
+
+/// The position tables the file leaves out (its header's own record; the reader computes them).
+fn computed_positions(bytes: &[u8]) -> Vec<String> {
+    let Ok((_, meta)) = safetensors::SafeTensors::read_metadata(bytes) else { return Vec::new() };
+    let Some(json) = meta.metadata().as_ref().and_then(|m| m.get("retort.meta")) else { return Vec::new() };
+    serde_json::from_str::<serde_json::Value>(json)
+        .ok()
+        .and_then(|mut v| serde_json::from_value(v["computed_positions"].take()).ok())
+        .unwrap_or_default()
 }
 
 /// Format version and payload checksum from the safetensors header.

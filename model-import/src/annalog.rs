@@ -210,6 +210,7 @@ pub fn import_annalog(checkpoint: &Path, vocab: &Path) -> Result<Bundle, ImportE
             },
             name: "ANNalog".into(),
             generated: None,
+            computed_positions: Vec::new(),
         },
         tensors,
     };

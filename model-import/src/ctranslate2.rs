@@ -1465,6 +1465,7 @@ pub fn import_ctranslate2_dir(dir: &Path, tokenizer: Option<TokenizerKind>) -> R
         },
         name: dir_name,
         generated: None,
+        computed_positions: Vec::new(),
     };
     let bundle = Bundle { meta, tensors: out.tensors };
     bundle.validate()?;

@@ -556,6 +556,7 @@ pub fn checkpoint_to_bundle(
             },
             name: String::new(),
             generated: None,
+            computed_positions: Vec::new(),
         },
         tensors,
     };
