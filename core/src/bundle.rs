@@ -150,9 +150,7 @@ impl Bundle {
         let expected = self.meta.spec.expected_tensors();
         for (name, shape) in &expected {
             match self.tensors.get(name) {
-                None => {
-                    return Err(Error::Tensor { name: name.clone(), problem: "missing from the bundle".into() })
-                }
+                None => return Err(Error::Tensor { name: name.clone(), problem: "missing from the bundle".into() }),
                 Some(t) if &t.shape != shape => {
                     return Err(Error::Tensor {
                         name: name.clone(),
@@ -181,7 +179,10 @@ impl Bundle {
     fn validate_finite(&self) -> Result<()> {
         for (name, t) in &self.tensors {
             if let Some(i) = t.data.iter().position(|x| !x.is_finite()) {
-                return Err(Error::Tensor { name: name.clone(), problem: format!("value {i} is not finite ({})", t.data[i]) });
+                return Err(Error::Tensor {
+                    name: name.clone(),
+                    problem: format!("value {i} is not finite ({})", t.data[i]),
+                });
             }
         }
         Ok(())
@@ -301,10 +302,8 @@ impl Bundle {
             metadata.get(KEY_META).ok_or_else(|| Error::InvalidBundle(format!("metadata lacks '{KEY_META}'")))?,
         )
         .map_err(|e| Error::InvalidBundle(format!("metadata '{KEY_META}': {e}")))?;
-        let want_sha = metadata
-            .get(KEY_SHA)
-            .ok_or_else(|| Error::InvalidBundle(format!("metadata lacks '{KEY_SHA}'")))?
-            .clone();
+        let want_sha =
+            metadata.get(KEY_SHA).ok_or_else(|| Error::InvalidBundle(format!("metadata lacks '{KEY_SHA}'")))?.clone();
 
         let st = SafeTensors::deserialize(bytes)
             .map_err(|e| Error::InvalidBundle(format!("file is truncated or corrupt: {e}")))?;

@@ -59,11 +59,7 @@ impl Engine {
             if p.len() != req.sources.len() {
                 return Err(Error::InvalidInput {
                     index: p.len().min(req.sources.len()),
-                    problem: format!(
-                        "{} target prefixes for {} inputs (one per input)",
-                        p.len(),
-                        req.sources.len()
-                    ),
+                    problem: format!("{} target prefixes for {} inputs (one per input)", p.len(), req.sources.len()),
                 });
             }
         }
@@ -98,11 +94,7 @@ impl Engine {
     }
 
     /// [`prepare`](Self::prepare), then decode, calling `progress(done, total)` as inputs finish.
-    pub fn run(
-        &self,
-        req: &Request,
-        progress: &mut dyn FnMut(usize, usize),
-    ) -> Result<Vec<Translation>> {
+    pub fn run(&self, req: &Request, progress: &mut dyn FnMut(usize, usize)) -> Result<Vec<Translation>> {
         let inputs = self.prepare(req)?;
         self.translate_tokens(&inputs, &req.options, progress)
     }
@@ -113,22 +105,14 @@ impl Engine {
         let max = self.max_source_tokens();
         let tokens = match source {
             Source::Tokens(tokens) => {
-                if let Some(t) = tokens
-                    .iter()
-                    .find(|t| t.is_empty() || t.chars().any(char::is_whitespace))
-                {
-                    return Err(Error::Tokenizer(format!(
-                        "token {t:?} is empty or holds whitespace"
-                    )));
+                if let Some(t) = tokens.iter().find(|t| t.is_empty() || t.chars().any(char::is_whitespace)) {
+                    return Err(Error::Tokenizer(format!("token {t:?} is empty or holds whitespace")));
                 }
                 tokens.clone()
             }
             Source::Text(text) => {
                 if let Some(c) = text.chars().find(|c| c.is_control() && !c.is_whitespace()) {
-                    return Err(Error::Tokenizer(format!(
-                        "contains the control character U+{:04X}",
-                        c as u32
-                    )));
+                    return Err(Error::Tokenizer(format!("contains the control character U+{:04X}", c as u32)));
                 }
                 if text.len() > max.saturating_mul(MAX_TOKEN_BYTES) {
                     return Err(Error::Tokenizer(format!(
@@ -156,11 +140,7 @@ mod tests {
     }
 
     fn request(engine: &Engine, sources: Vec<Source>) -> Request {
-        Request {
-            sources,
-            target_prefixes: None,
-            options: engine.default_options(),
-        }
+        Request { sources, target_prefixes: None, options: engine.default_options() }
     }
 
     #[test]
@@ -169,14 +149,8 @@ mod tests {
         let joined = e.source_tokens(&"CC(=O)Cl".into()).expect("tokens");
         assert_eq!(joined, ["C", "C", "(", "=", "O", ")", "Cl"]);
         // the seed's character-split form and the regex-split form are the same input
-        assert_eq!(
-            e.source_tokens(&"C C ( = O ) C l".into()).expect("tokens"),
-            joined
-        );
-        assert_eq!(
-            e.source_tokens(&"C C ( = O ) Cl".into()).expect("tokens"),
-            joined
-        );
+        assert_eq!(e.source_tokens(&"C C ( = O ) C l".into()).expect("tokens"), joined);
+        assert_eq!(e.source_tokens(&"C C ( = O ) Cl".into()).expect("tokens"), joined);
         // tokens given as tokens stay as they are
         let raw = Source::Tokens(vec!["C".into(), "l".into()]);
         assert_eq!(e.source_tokens(&raw).expect("tokens"), ["C", "l"]);
@@ -190,10 +164,7 @@ mod tests {
             (Source::Text("   ".into()), "empty input"),
             (Source::Tokens(vec![]), "empty input"),
             (Source::Tokens(vec!["C C".into()]), "holds whitespace"),
-            (
-                Source::Text("C".repeat(e.max_source_tokens() * MAX_TOKEN_BYTES + 1)),
-                "source positions",
-            ),
+            (Source::Text("C".repeat(e.max_source_tokens() * MAX_TOKEN_BYTES + 1)), "source positions"),
         ] {
             let req = request(&e, vec!["CCO".into(), source]);
             match e.prepare(&req) {

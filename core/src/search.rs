@@ -117,7 +117,11 @@ impl<'m, M: Seq2SeqModel> Searcher<'m, M> {
             if inp.prefix.len() >= opts.max_length {
                 return Err(Error::InvalidInput {
                     index: i,
-                    problem: format!("target prefix of {} tokens leaves no room under max_length {}", inp.prefix.len(), opts.max_length),
+                    problem: format!(
+                        "target prefix of {} tokens leaves no room under max_length {}",
+                        inp.prefix.len(),
+                        opts.max_length
+                    ),
                 });
             }
         }
@@ -177,7 +181,8 @@ impl<'m, M: Seq2SeqModel> Searcher<'m, M> {
         let block = opts.block_ngram_repeat;
 
         for _ in 0..opts.max_length {
-            let feed: Vec<u32> = items.iter().flat_map(|it| it.live.iter().map(|p| *p.seq.last().unwrap_or(&t.bos))).collect();
+            let feed: Vec<u32> =
+                items.iter().flat_map(|it| it.live.iter().map(|p| *p.seq.last().unwrap_or(&t.bos))).collect();
             let out = self.model.step(&mut state, &feed, attn_kind)?;
             let mut step_log_probs = out.log_probs;
             let s = out.src_len;
@@ -232,7 +237,12 @@ impl<'m, M: Seq2SeqModel> Searcher<'m, M> {
                     let origin = flat / v;
                     let tok = (flat % v) as u32;
                     let old = &item.live[origin];
-                    let mut p = Live { seq: old.seq.clone(), attn: Vec::new(), coverage: Vec::new(), forbidden: HashMap::new() };
+                    let mut p = Live {
+                        seq: old.seq.clone(),
+                        attn: Vec::new(),
+                        coverage: Vec::new(),
+                        forbidden: HashMap::new(),
+                    };
                     p.seq.push(tok);
                     if let Some(a) = attn_rows {
                         let r = ii * beam + origin;
@@ -281,7 +291,8 @@ impl<'m, M: Seq2SeqModel> Searcher<'m, M> {
                 item.live = next_live;
 
                 let at_max = cur_len + 1 == opts.max_length + 1;
-                let is_finished: Vec<bool> = item.live.iter().map(|p| at_max || *p.seq.last().unwrap_or(&0) == t.eos).collect();
+                let is_finished: Vec<bool> =
+                    item.live.iter().map(|p| at_max || *p.seq.last().unwrap_or(&0) == t.eos).collect();
                 if is_finished.iter().any(|&f| f) {
                     item.top_beam_finished = match opts.beam_compat {
                         BeamCompat::OpennmtPy1 => item.top_beam_finished || is_finished[0],
@@ -302,11 +313,17 @@ impl<'m, M: Seq2SeqModel> Searcher<'m, M> {
                         let mut hyps = std::mem::take(&mut item.finished);
                         // Stable sort of the scores as OpenNMT-py holds them (f32): equal ones keep
                         // the order they finished in, as in Python.
-                        hyps.sort_by(|a, b| (b.0 as f32).partial_cmp(&(a.0 as f32)).unwrap_or(std::cmp::Ordering::Equal));
+                        hyps.sort_by(|a, b| {
+                            (b.0 as f32).partial_cmp(&(a.0 as f32)).unwrap_or(std::cmp::Ordering::Equal)
+                        });
                         results[item.index] = hyps
                             .into_iter()
                             .take(opts.n_best)
-                            .map(|(score, ids, attention)| Hypothesis { ids, score, attention: attention.filter(|_| opts.return_attention || opts.replace_unk) })
+                            .map(|(score, ids, attention)| Hypothesis {
+                                ids,
+                                score,
+                                attention: attention.filter(|_| opts.return_attention || opts.replace_unk),
+                            })
                             .collect();
                         finished();
                         continue;
@@ -329,7 +346,12 @@ impl<'m, M: Seq2SeqModel> Searcher<'m, M> {
     }
 
     /// Random sampling: `n_best` independent samples per input.
-    fn sample(&self, inputs: &[SearchInput], opts: &TranslateOptions, finished: &mut dyn FnMut()) -> Result<Vec<Vec<Hypothesis>>> {
+    fn sample(
+        &self,
+        inputs: &[SearchInput],
+        opts: &TranslateOptions,
+        finished: &mut dyn FnMut(),
+    ) -> Result<Vec<Vec<Hypothesis>>> {
         let width = opts.n_best;
         let v = self.model.tgt_vocab_size();
         let t = self.tokens;
@@ -390,7 +412,11 @@ impl<'m, M: Seq2SeqModel> Searcher<'m, M> {
         let mut results = Vec::with_capacity(inputs.len());
         for i in 0..inputs.len() {
             let mut hyps: Vec<Hypothesis> = (i * width..(i + 1) * width)
-                .map(|r| Hypothesis { ids: seqs[r].clone(), score: scores[r], attention: want_attn.then(|| attn[r].clone()) })
+                .map(|r| Hypothesis {
+                    ids: seqs[r].clone(),
+                    score: scores[r],
+                    attention: want_attn.then(|| attn[r].clone()),
+                })
                 .collect();
             hyps.sort_by(|a, b| b.score.partial_cmp(&a.score).unwrap_or(std::cmp::Ordering::Equal));
             results.push(hyps);
@@ -423,7 +449,8 @@ fn top_k(values: &[f32], k: usize) -> Vec<(usize, f32)> {
 
 fn sample_token(log_probs: &[f32], opts: &TranslateOptions, rng: &mut Rng) -> u32 {
     let temp = opts.sampling_temperature;
-    let mut cand: Vec<(usize, f32)> = log_probs.iter().enumerate().map(|(i, &x)| (i, x / temp)).filter(|(_, x)| x.is_finite()).collect();
+    let mut cand: Vec<(usize, f32)> =
+        log_probs.iter().enumerate().map(|(i, &x)| (i, x / temp)).filter(|(_, x)| x.is_finite()).collect();
     cand.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal));
     if opts.sampling_topk > 0 {
         cand.truncate(opts.sampling_topk);

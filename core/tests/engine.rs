@@ -90,10 +90,8 @@ impl Ref<'_> {
             let mut ctx = vec![0.0; s.d_model];
             for head in 0..h {
                 let r = head * hd..(head + 1) * hd;
-                let scores: Vec<f64> = k
-                    .iter()
-                    .map(|kj| (r.clone()).map(|c| qi[c] * kj[c]).sum::<f64>() / (hd as f64).sqrt())
-                    .collect();
+                let scores: Vec<f64> =
+                    k.iter().map(|kj| (r.clone()).map(|c| qi[c] * kj[c]).sum::<f64>() / (hd as f64).sqrt()).collect();
                 let m = scores.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
                 let e: Vec<f64> = scores.iter().map(|x| (x - m).exp()).collect();
                 let z: f64 = e.iter().sum();
@@ -140,7 +138,8 @@ impl Ref<'_> {
         let s = self.spec();
         let mut x = self.embed(names::SRC_EMB, names::ENC_POS, src, 0);
         for i in 0..s.encoder_layers {
-            x = self.sub(&x, &names::enc_layer(i, "norm_attn"), |h| self.mha(&names::enc_layer(i, "self_attn"), h, h).0);
+            x = self
+                .sub(&x, &names::enc_layer(i, "norm_attn"), |h| self.mha(&names::enc_layer(i, "self_attn"), h, h).0);
             x = self.sub(&x, &names::enc_layer(i, "norm_ffn"), |h| {
                 h.iter().map(|r| self.ffn(&names::enc_layer(i, "ffn"), r)).collect()
             });
@@ -160,7 +159,9 @@ impl Ref<'_> {
         for i in 0..s.decoder_layers {
             // causal self-attention: position t sees 0..=t
             x = self.sub(&x, &names::dec_layer(i, "norm_self"), |h| {
-                (0..h.len()).map(|t| self.mha(&names::dec_layer(i, "self_attn"), &h[t..=t], &h[..=t]).0.remove(0)).collect()
+                (0..h.len())
+                    .map(|t| self.mha(&names::dec_layer(i, "self_attn"), &h[t..=t], &h[..=t]).0.remove(0))
+                    .collect()
             });
             let mut a0 = Vec::new();
             x = self.sub(&x, &names::dec_layer(i, "norm_cross"), |h| {
@@ -195,7 +196,8 @@ fn check_against_reference(spec: ModelSpec) {
     let engine = Engine::from_bundle(&bundle).expect("engine");
     let r = Ref { b: &bundle };
     let sp = bundle.meta.spec.special.clone();
-    let opts = TranslateOptions { beam_size: 1, n_best: 1, max_length: 12, return_attention: true, ..Default::default() };
+    let opts =
+        TranslateOptions { beam_size: 1, n_best: 1, max_length: 12, return_attention: true, ..Default::default() };
     for text in inputs().iter().take(4) {
         let tr = &engine.translate(std::slice::from_ref(text), &opts).expect("translate")[0];
         let p = &tr.predictions[0];
@@ -258,10 +260,13 @@ fn matches_plain_reference_post_norm_separate_no_bias() {
 #[test]
 fn batched_equals_one_at_a_time_with_attention() {
     let e = engine(small_spec(40), 3);
-    let base = TranslateOptions { beam_size: 4, n_best: 3, max_length: 20, return_attention: true, ..Default::default() };
+    let base =
+        TranslateOptions { beam_size: 4, n_best: 3, max_length: 20, return_attention: true, ..Default::default() };
     let all = e.translate(&inputs(), &TranslateOptions { batch_size: 10, ..base.clone() }).expect("batch");
     for (i, text) in inputs().iter().enumerate() {
-        let one = &e.translate(std::slice::from_ref(text), &TranslateOptions { batch_size: 1, ..base.clone() }).expect("one")[0];
+        let one = &e
+            .translate(std::slice::from_ref(text), &TranslateOptions { batch_size: 1, ..base.clone() })
+            .expect("one")[0];
         assert_eq!(one.predictions.len(), all[i].predictions.len());
         for (a, b) in one.predictions.iter().zip(&all[i].predictions) {
             assert_eq!(a.tokens, b.tokens, "input {i}");
@@ -310,7 +315,14 @@ fn length_penalty_changes_scores_as_documented() {
 #[test]
 fn ngram_blocking_prevents_repeats() {
     let e = engine(small_spec(40), 8);
-    let opts = TranslateOptions { beam_size: 4, n_best: 1, max_length: 30, min_length: 25, block_ngram_repeat: 2, ..Default::default() };
+    let opts = TranslateOptions {
+        beam_size: 4,
+        n_best: 1,
+        max_length: 30,
+        min_length: 25,
+        block_ngram_repeat: 2,
+        ..Default::default()
+    };
     for t in e.translate(&inputs(), &opts).expect("translate") {
         let toks = &t.predictions[0].tokens;
         let mut seen = std::collections::HashSet::new();
@@ -413,7 +425,9 @@ fn missing_or_misshapen_tensors_are_named() {
 #[test]
 fn bad_inputs_and_options_get_named_errors() {
     let e = engine(small_spec(40), 1);
-    let err = |inputs: &[String], o: &TranslateOptions| e.translate(inputs, o).err().map(|e| e.to_string()).unwrap_or_default();
+    let err = |inputs: &[String], o: &TranslateOptions| {
+        e.translate(inputs, o).err().map(|e| e.to_string()).unwrap_or_default()
+    };
     let ok = TranslateOptions::default();
     let m = err(&["CCO".into(), "   ".into()], &ok);
     assert!(m.contains("input 1") && m.contains("empty"), "{m}");
@@ -436,7 +450,8 @@ fn progress_counts_each_finished_input_within_a_batch() {
         TranslateOptions { beam_size: 1, n_best: 2, sampling: true, seed: 3, max_length: 20, ..Default::default() },
     ] {
         let mut calls = Vec::new();
-        let out = e.translate_with_progress(&inputs, &opts, &mut |done, total| calls.push((done, total))).expect("translate");
+        let out =
+            e.translate_with_progress(&inputs, &opts, &mut |done, total| calls.push((done, total))).expect("translate");
         assert_eq!(out.len(), inputs.len());
         let want: Vec<(usize, usize)> = (1..=inputs.len()).map(|d| (d, inputs.len())).collect();
         assert_eq!(calls, want, "{opts:?}");

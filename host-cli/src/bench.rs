@@ -198,11 +198,8 @@ pub fn run(args: BenchArgs) -> CliResult<()> {
         }
     }
 
-    let cold_start = if args.cold_start {
-        Some(cold_start(&args, &texts[0], args.beam_size[0], threads[0])?)
-    } else {
-        None
-    };
+    let cold_start =
+        if args.cold_start { Some(cold_start(&args, &texts[0], args.beam_size[0], threads[0])?) } else { None };
 
     let report = Report {
         schema: SCHEMA,
@@ -256,7 +253,9 @@ fn read_inputs(args: &BenchArgs, source: &ModelSource) -> CliResult<(String, Vec
             SAMPLE_INPUTS.lines().filter(|l| !l.trim().is_empty()).map(str::to_string).collect(),
         ),
         (None, ModelSource::File(_)) => {
-            return Err(CliError::usage("--input FILE is needed with -m (sample inputs exist only for the built-in model)"))
+            return Err(CliError::usage(
+                "--input FILE is needed with -m (sample inputs exist only for the built-in model)",
+            ))
         }
     };
     if let Some(l) = args.limit {
@@ -322,9 +321,7 @@ fn cold_start(args: &BenchArgs, input: &str, beam: usize, threads: usize) -> Cli
             use std::io::Write;
             writeln!(stdin, "{input}").map_err(|e| CliError::failure(format!("cold start: cannot send input: {e}")))?;
         }
-        let out = child
-            .wait_with_output()
-            .map_err(|e| CliError::failure(format!("cold start: {e}")))?;
+        let out = child.wait_with_output().map_err(|e| CliError::failure(format!("cold start: {e}")))?;
         let elapsed = start.elapsed().as_secs_f64();
         if !out.status.success() || out.stdout.is_empty() {
             return Err(CliError::failure(format!(
@@ -366,8 +363,16 @@ fn proc_status_bytes(field: &str) -> Option<u64> {
 fn print_text(r: &Report) {
     let mem = |x: Option<u64>| x.map_or("n/a".to_string(), |b| human_bytes(b as usize));
     println!("model:      {} ({})", r.model.source, if r.model.name.is_empty() { "unnamed" } else { &r.model.name });
-    println!("            {} parameters, {} file, loaded in {:.3} s", r.model.parameters, human_bytes(r.model.file_bytes), r.model.load_s);
-    println!("input:      {} ({} sentences, {} source tokens)", r.input.source, r.input.sentences, r.input.source_tokens);
+    println!(
+        "            {} parameters, {} file, loaded in {:.3} s",
+        r.model.parameters,
+        human_bytes(r.model.file_bytes),
+        r.model.load_s
+    );
+    println!(
+        "input:      {} ({} sentences, {} source tokens)",
+        r.input.source, r.input.sentences, r.input.source_tokens
+    );
     println!(
         "settings:   batch size {}, max length {}, n_best 1, {} timed run(s){}",
         r.settings.batch_size,

@@ -81,7 +81,9 @@ pub fn run(args: ImportArgs) -> CliResult<()> {
     let cannot = |e: CliError| e.context(format!("cannot import '{}'", args.source.display()));
     let mut bundle = if is_bundle(&args.source) {
         if args.tokenizer.is_some() || args.annalog_vocab.is_some() {
-            return Err(CliError::usage("--tokenizer and --annalog-vocab do not apply to a bundle: it has its tokenizers"));
+            return Err(CliError::usage(
+                "--tokenizer and --annalog-vocab do not apply to a bundle: it has its tokenizers",
+            ));
         }
         restore(&args.source, &format!("{:?}", args.storage).to_lowercase()).map_err(cannot)?
     } else {
@@ -101,7 +103,8 @@ pub fn run(args: ImportArgs) -> CliResult<()> {
     bundle.meta.decoding.validate()?;
     let bytes = bundle.to_bytes(storage)?;
     // Self-check: what was written reads back into a working engine.
-    let reread = Bundle::from_bytes(&bytes).map_err(|e| CliError::failure(format!("written bundle does not read back: {e}")))?;
+    let reread =
+        Bundle::from_bytes(&bytes).map_err(|e| CliError::failure(format!("written bundle does not read back: {e}")))?;
     Engine::from_bundle_with(&reread, &crate::model::generated_models())
         .map_err(|e| CliError::failure(format!("imported model does not load: {e}")))?;
     write_atomically(&args.output, &bytes)?;
@@ -184,9 +187,8 @@ fn cut_positions(bundle: &mut Bundle, n: usize) -> CliResult<()> {
 
 /// Writes next to the destination, then renames: a failed import leaves no half-written bundle.
 fn write_atomically(path: &Path, bytes: &[u8]) -> CliResult<()> {
-    let file_name = path
-        .file_name()
-        .ok_or_else(|| CliError::usage(format!("output '{}' is not a file name", path.display())))?;
+    let file_name =
+        path.file_name().ok_or_else(|| CliError::usage(format!("output '{}' is not a file name", path.display())))?;
     let mut tmp_name = std::ffi::OsString::from(".");
     tmp_name.push(file_name);
     tmp_name.push(".partial");

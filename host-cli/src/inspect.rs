@@ -68,8 +68,13 @@ pub fn run(args: InspectArgs) -> CliResult<()> {
     }
     if let Some(g) = &meta.generated {
         let built: Vec<&str> = crate::model::generated_models().iter().map(|l| l.name()).collect();
-        let here = if built.contains(&g.name.as_str()) { "included in this build" } else { "NOT included in this build" };
-        println!("generated:    ONNX-generated model '{}' ({here}; built with: {})", g.name, if built.is_empty() { "none".to_string() } else { built.join(", ") });
+        let here =
+            if built.contains(&g.name.as_str()) { "included in this build" } else { "NOT included in this build" };
+        println!(
+            "generated:    ONNX-generated model '{}' ({here}; built with: {})",
+            g.name,
+            if built.is_empty() { "none".to_string() } else { built.join(", ") }
+        );
         println!("  graphs sha256: {}", g.graph_sha256);
         println!("  generator:     {}", g.generator);
     }
@@ -83,7 +88,10 @@ pub fn run(args: InspectArgs) -> CliResult<()> {
     }
     let d = &meta.decoding;
     println!("decoding defaults:");
-    println!("  beam_size {}, n_best {}, min_length {}, max_length {}, batch_size {}", d.beam_size, d.n_best, d.min_length, d.max_length, d.batch_size);
+    println!(
+        "  beam_size {}, n_best {}, min_length {}, max_length {}, batch_size {}",
+        d.beam_size, d.n_best, d.min_length, d.max_length, d.batch_size
+    );
     println!(
         "  length_penalty {} (alpha {}), coverage_penalty {} (beta {})",
         enum_name(&d.length_penalty),
@@ -176,8 +184,7 @@ pub fn storage_of(bytes: &[u8]) -> String {
     if meta.tensors().values().any(|t| t.dtype == safetensors::Dtype::I8) {
         return StorageType::Int8.describe().to_string();
     }
-    let mut kinds: Vec<String> =
-        meta.tensors().values().map(|t| format!("{:?}", t.dtype).to_lowercase()).collect();
+    let mut kinds: Vec<String> = meta.tensors().values().map(|t| format!("{:?}", t.dtype).to_lowercase()).collect();
     kinds.sort();
     kinds.dedup();
     match kinds.len() {
@@ -201,10 +208,7 @@ fn computed_positions(bytes: &[u8]) -> Vec<String> {
 fn header_metadata(bytes: &[u8]) -> (Option<u32>, Option<String>) {
     let Ok((_, meta)) = safetensors::SafeTensors::read_metadata(bytes) else { return (None, None) };
     let Some(m) = meta.metadata().as_ref() else { return (None, None) };
-    (
-        m.get("retort.format_version").and_then(|v| v.parse().ok()),
-        m.get("retort.payload_sha256").cloned(),
-    )
+    (m.get("retort.format_version").and_then(|v| v.parse().ok()), m.get("retort.payload_sha256").cloned())
 }
 
 pub fn human_bytes(n: usize) -> String {

@@ -60,9 +60,8 @@ impl Lines {
                 self.buf.pop();
             }
         }
-        let line = String::from_utf8(std::mem::take(&mut self.buf)).map_err(|_| {
-            CliError::usage(format!("{} line {}: not valid UTF-8", self.name, self.line_no))
-        })?;
+        let line = String::from_utf8(std::mem::take(&mut self.buf))
+            .map_err(|_| CliError::usage(format!("{} line {}: not valid UTF-8", self.name, self.line_no)))?;
         Ok(Some((self.line_no, line)))
     }
 }

@@ -21,7 +21,11 @@ use clap::{Parser, Subcommand};
 use crate::error::EXIT_BROKEN_PIPE;
 
 #[derive(Parser, Debug)]
-#[command(name = "retort", version, about = "Transformer seq2seq inference (OpenNMT-py / CTranslate2 models) in pure Rust")]
+#[command(
+    name = "retort",
+    version,
+    about = "Transformer seq2seq inference (OpenNMT-py / CTranslate2 models) in pure Rust"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -8,14 +8,9 @@ use serde_json::Value;
 
 const EXE: &str = env!("CARGO_BIN_EXE_retort");
 // Committed fixtures (fixtures/ctranslate2-aren-transliteration/README.md, fixtures/seed/README.md).
-const AREN_DIR: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../fixtures/ctranslate2-aren-transliteration/v2/aren-transliteration"
-);
-const SEED_TARGETS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../fixtures/seed/deep-synthesis/target_small.txt"
-);
+const AREN_DIR: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/ctranslate2-aren-transliteration/v2/aren-transliteration");
+const SEED_TARGETS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/seed/deep-synthesis/target_small.txt");
 const SEED_SOURCES: &str = include_str!("../assets/bench-inputs.txt");
 
 fn retort(args: &[&str], stdin: &str) -> Output {
@@ -113,7 +108,12 @@ fn translate_jsonl_with_attention() {
             assert!(p["score"].is_number());
             let att = p["attention"].as_array().expect("attention returned");
             // One row per generated token, plus the end-token step when there is one.
-            assert!(att.len() == tokens.len() || att.len() == tokens.len() + 1, "{} rows for {} tokens", att.len(), tokens.len());
+            assert!(
+                att.len() == tokens.len() || att.len() == tokens.len() + 1,
+                "{} rows for {} tokens",
+                att.len(),
+                tokens.len()
+            );
             for row in att {
                 assert_eq!(row.as_array().expect("row").len(), src_len, "attention columns = source tokens");
             }
@@ -162,7 +162,16 @@ fn targets_top_k() {
     let tfile = dir.join("targets.txt");
     std::fs::write(&tfile, targets).expect("write targets");
     let o = retort(
-        &["translate", "--beam-size", "3", "--n-best", "3", "--targets", tfile.to_str().expect("path"), input.to_str().expect("path")],
+        &[
+            "translate",
+            "--beam-size",
+            "3",
+            "--n-best",
+            "3",
+            "--targets",
+            tfile.to_str().expect("path"),
+            input.to_str().expect("path"),
+        ],
         "",
     );
     ok(&o);
@@ -289,7 +298,8 @@ fn import_ctranslate2_and_translate() {
     // f32, as CTranslate2's own tests run it.
     let o = retort(&["import", AREN_DIR, "-o", b, "--tokenizer", "char"], "");
     ok(&o);
-    let out = ok(&retort(&["translate", "-m", b, "--beam-size", "1", "--format", "jsonl", "--attention"], "آ ت ز م و ن\n"));
+    let out =
+        ok(&retort(&["translate", "-m", b, "--beam-size", "1", "--format", "jsonl", "--attention"], "آ ت ز م و ن\n"));
     let o = &jsonl(&out)[0];
     let tokens = strings(&o["predictions"][0]["tokens"]);
     assert_eq!(tokens.join(" "), "a t z m o n");
@@ -303,8 +313,10 @@ fn import_ctranslate2_and_translate() {
     // Target prefix.
     let prefix = dir.join("prefix.txt");
     std::fs::write(&prefix, "a t s\n").expect("write");
-    let out =
-        ok(&retort(&["translate", "-m", b, "--beam-size", "1", "--target-prefix", prefix.to_str().expect("path")], "آ ت ز م و ن\n"));
+    let out = ok(&retort(
+        &["translate", "-m", b, "--beam-size", "1", "--target-prefix", prefix.to_str().expect("path")],
+        "آ ت ز م و ن\n",
+    ));
     assert_eq!(out.trim(), "atsumon");
 }
 
@@ -323,8 +335,24 @@ fn import_errors() {
 fn bench_json() {
     let o = retort(
         &[
-            "bench", "--limit", "3", "--beam-size", "2,1", "--threads", "1", "--repeat", "1", "--no-warmup", "--max-length", "20",
-            "--batch-size", "2", "--json", "--cold-start", "--cold-start-runs", "1",
+            "bench",
+            "--limit",
+            "3",
+            "--beam-size",
+            "2,1",
+            "--threads",
+            "1",
+            "--repeat",
+            "1",
+            "--no-warmup",
+            "--max-length",
+            "20",
+            "--batch-size",
+            "2",
+            "--json",
+            "--cold-start",
+            "--cold-start-runs",
+            "1",
         ],
         "",
     );

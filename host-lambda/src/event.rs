@@ -2,9 +2,9 @@
 //! URL proxy) and what they ask (the seed's `data` request, the native `inputs` request, a warmup
 //! ping). Every field is checked; errors name it (`options.n_best`, `inputs[3]`, `beam`).
 
+use retort_core::Source;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
-use retort_core::Source;
 use serde_json::{json, Map, Value};
 
 use crate::error::FunctionError;

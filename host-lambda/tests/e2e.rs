@@ -69,10 +69,9 @@ fn assert_function_error(reply: &HttpReply, error_type: &str, needle: &str) {
 
 #[test]
 fn seed_event_answers_like_the_cli() {
-    let event: Value = serde_json::from_str(
-        &std::fs::read_to_string(seed().join("event.json")).expect("fixtures/seed event.json"),
-    )
-    .expect("event JSON");
+    let event: Value =
+        serde_json::from_str(&std::fs::read_to_string(seed().join("event.json")).expect("fixtures/seed event.json"))
+            .expect("event JSON");
     let emu = Emulator::start(&model_env(), &[]);
     let reply = emu.invoke_json(&event);
     assert_eq!(reply.header("x-amz-function-error"), None, "{}", String::from_utf8_lossy(&reply.body));

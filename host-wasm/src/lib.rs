@@ -83,8 +83,7 @@ impl Retort {
         let overrides = if options.is_undefined() || options.is_null() {
             None
         } else {
-            let s = JSON::stringify(&options)
-                .map_err(|_| JsError::new("invalid options: not JSON-serializable"))?;
+            let s = JSON::stringify(&options).map_err(|_| JsError::new("invalid options: not JSON-serializable"))?;
             let s: String = s.into();
             Some(serde_json::from_str::<Value>(&s).map_err(|e| JsError::new(&format!("invalid options: {e}")))?)
         };
@@ -102,9 +101,7 @@ impl Retort {
             Request { sources: inputs.into_iter().map(Source::Text).collect(), target_prefixes: None, options: opts };
         let out = self.engine.run(&request, &mut report).map_err(to_js)?;
         if let Some(e) = callback_error {
-            let msg = e.as_string().or_else(|| {
-                Reflect::get(&e, &"message".into()).ok().and_then(|m| m.as_string())
-            });
+            let msg = e.as_string().or_else(|| Reflect::get(&e, &"message".into()).ok().and_then(|m| m.as_string()));
             return Err(JsError::new(&format!("progress callback threw: {}", msg.unwrap_or_else(|| "?".into()))));
         }
         Ok(out.iter().map(translation_to_js).collect())

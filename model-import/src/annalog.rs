@@ -35,7 +35,9 @@ fn read(path: &Path) -> Result<Vec<u8>, ImportError> {
 /// The vocabulary pickle's `itos` list.
 fn vocabulary(bytes: &[u8]) -> Result<Vec<String>, ImportError> {
     let (root, _) = pickle::load_plain(bytes).map_err(|e| format_err(format!("vocabulary pickle: {e}")))?;
-    let dict = root.as_dict().ok_or_else(|| format_err(format!("vocabulary pickle holds a {}, expected a dict", root.type_name())))?;
+    let dict = root
+        .as_dict()
+        .ok_or_else(|| format_err(format!("vocabulary pickle holds a {}, expected a dict", root.type_name())))?;
     let itos = dict.borrow().get_str("itos").cloned().ok_or_else(|| format_err("vocabulary pickle has no 'itos'"))?;
     let items = match &itos {
         Value::List(l) => l.borrow().clone(),
@@ -45,7 +47,9 @@ fn vocabulary(bytes: &[u8]) -> Result<Vec<String>, ImportError> {
     items
         .iter()
         .enumerate()
-        .map(|(i, v)| v.as_str().map(str::to_string).ok_or_else(|| format_err(format!("vocabulary entry {i} is not a string"))))
+        .map(|(i, v)| {
+            v.as_str().map(str::to_string).ok_or_else(|| format_err(format!("vocabulary entry {i} is not a string")))
+        })
         .collect()
 }
 
@@ -56,7 +60,10 @@ struct Weights<'f> {
 
 impl Weights<'_> {
     fn take(&mut self, name: &str) -> Result<TensorData, ImportError> {
-        let t = self.map.remove(name).ok_or_else(|| format_err(format!("tensor '{name}' is missing from the state dict")))?;
+        let t = self
+            .map
+            .remove(name)
+            .ok_or_else(|| format_err(format!("tensor '{name}' is missing from the state dict")))?;
         let data = self.file.tensor_f32(&t).map_err(|e| format_err(format!("tensor '{name}': {e}")))?;
         Ok(TensorData::new(t.size.clone(), data)?)
     }
@@ -77,14 +84,19 @@ pub fn import_annalog(checkpoint: &Path, vocab: &Path) -> Result<Bundle, ImportE
     let sha = sha256_hex(&[ckpt_bytes.as_slice(), vocab_bytes.as_slice()].concat());
     let itos = vocabulary(&vocab_bytes)?;
     let file = TorchFile::parse(ckpt_bytes)?;
-    let root = file.root.as_dict().ok_or_else(|| format_err(format!("checkpoint holds a {}, expected a state dict", file.root.type_name())))?;
+    let root = file
+        .root
+        .as_dict()
+        .ok_or_else(|| format_err(format!("checkpoint holds a {}, expected a state dict", file.root.type_name())))?;
     let mut map = HashMap::new();
     for (k, v) in root.borrow().entries() {
         match (k.as_str(), v) {
             (Some(k), Value::Tensor(t)) => {
                 map.insert(k.to_string(), t.clone());
             }
-            (k, v) => return Err(format_err(format!("state dict entry {k:?} is a {}, expected a tensor", v.type_name()))),
+            (k, v) => {
+                return Err(format_err(format!("state dict entry {k:?} is a {}, expected a tensor", v.type_name())))
+            }
         }
     }
     let mut w = Weights { file: &file, map };
@@ -147,7 +159,9 @@ pub fn import_annalog(checkpoint: &Path, vocab: &Path) -> Result<Bundle, ImportE
     if !w.map.is_empty() {
         let mut left: Vec<&String> = w.map.keys().collect();
         left.sort();
-        return Err(ImportError::Unsupported(format!("state dict tensors ANNalog's architecture does not have: {left:?}")));
+        return Err(ImportError::Unsupported(format!(
+            "state dict tensors ANNalog's architecture does not have: {left:?}"
+        )));
     }
     if itos.len() != src_vocab || itos.len() != tgt_vocab {
         return Err(format_err(format!(
@@ -156,7 +170,10 @@ pub fn import_annalog(checkpoint: &Path, vocab: &Path) -> Result<Bundle, ImportE
         )));
     }
     let id = |tok: &str| {
-        itos.iter().position(|t| t == tok).map(|i| i as u32).ok_or_else(|| format_err(format!("vocabulary lacks '{tok}'")))
+        itos.iter()
+            .position(|t| t == tok)
+            .map(|i| i as u32)
+            .ok_or_else(|| format_err(format!("vocabulary lacks '{tok}'")))
     };
     let (unk, pad, sos, eos) = (id("<unk>")?, id("<pad>")?, id("<sos>")?, id("<eos>")?);
     let spec = ModelSpec {

@@ -978,9 +978,11 @@ pub fn import_ctranslate2_dir(dir: &Path, tokenizer: Option<TokenizerKind>) -> R
     let default_heads = match spec_name.as_str() {
         "" | "TransformerBase" | "TransformerSpec" => 8,
         "TransformerBig" => 16,
-        other => return Err(unsupported(format!(
+        other => {
+            return Err(unsupported(format!(
             "CTranslate2 model type '{other}': only Transformer encoder-decoder models (TransformerSpec) are supported"
-        ))),
+        )))
+        }
     };
     if spec_revision > MAX_SPEC_REVISION {
         return Err(unsupported(format!(

@@ -40,22 +40,10 @@ const DEFAULT_MAX_LEN: usize = 5000;
 
 /// Imports an OpenNMT-py checkpoint file. `tokenizer` chooses how raw text is split into the
 /// vocabulary's tokens (OpenNMT-py itself takes pre-tokenized input).
-pub fn import_opennmt_checkpoint(
-    path: &Path,
-    tokenizer: TokenizerKind,
-) -> Result<Bundle, ImportError> {
-    let bytes = std::fs::read(path).map_err(|source| ImportError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let stem = path
-        .file_stem()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+pub fn import_opennmt_checkpoint(path: &Path, tokenizer: TokenizerKind) -> Result<Bundle, ImportError> {
+    let bytes = std::fs::read(path).map_err(|source| ImportError::Io { path: path.to_path_buf(), source })?;
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let stem = path.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let sha = sha256_hex(&bytes);
     let in_file = |e: ImportError| match e {
         ImportError::Format(m) => ImportError::Format(format!("{file_name}: {m}")),
@@ -72,16 +60,10 @@ pub fn import_opennmt_checkpoint(
 
 /// Converts a parsed checkpoint. Provenance carries the format; the caller fills in the file's
 /// name and hash.
-pub fn checkpoint_to_bundle(
-    file: &TorchFile,
-    tokenizer: TokenizerKind,
-) -> Result<Bundle, ImportError> {
+pub fn checkpoint_to_bundle(file: &TorchFile, tokenizer: TokenizerKind) -> Result<Bundle, ImportError> {
     let root = &file.root;
     let top = root.as_dict().ok_or_else(|| {
-        ImportError::Format(format!(
-            "not an OpenNMT-py checkpoint: the saved object is a {}",
-            root.type_name()
-        ))
+        ImportError::Format(format!("not an OpenNMT-py checkpoint: the saved object is a {}", root.type_name()))
     })?;
     let get = |k: &str| top.borrow().get_str(k).cloned();
     let model = match &get("model") {
@@ -93,12 +75,8 @@ pub fn checkpoint_to_bundle(
             )))
         }
         None => {
-            let keys: Vec<String> = top
-                .borrow()
-                .entries()
-                .iter()
-                .filter_map(|(k, _)| k.as_str().map(str::to_string))
-                .collect();
+            let keys: Vec<String> =
+                top.borrow().entries().iter().filter_map(|(k, _)| k.as_str().map(str::to_string)).collect();
             if get("opt").is_some() && get("vocab").is_some() {
                 return Err(ImportError::Unsupported(
                     "checkpoint without 'model' weights (saved with save_format=safetensors: the weights are in a \
@@ -112,12 +90,8 @@ pub fn checkpoint_to_bundle(
             )));
         }
     };
-    let opt =
-        Opts(get("opt").ok_or_else(|| {
-            ImportError::Format("checkpoint has no 'opt' (training options)".into())
-        })?);
-    let vocab =
-        get("vocab").ok_or_else(|| ImportError::Format("checkpoint has no 'vocab'".into()))?;
+    let opt = Opts(get("opt").ok_or_else(|| ImportError::Format("checkpoint has no 'opt' (training options)".into()))?);
+    let vocab = get("vocab").ok_or_else(|| ImportError::Format("checkpoint has no 'vocab'".into()))?;
 
     let modern_vocab = is_modern_vocab(&vocab);
     let generation = if modern_vocab {
@@ -133,11 +107,7 @@ pub fn checkpoint_to_bundle(
     refuse_unsupported(&opt, &vocab, modern_vocab)?;
 
     // ---- vocabularies
-    let (src, tgt) = if modern_vocab {
-        modern_vocabs(&vocab)?
-    } else {
-        field_vocabs(&vocab)?
-    };
+    let (src, tgt) = if modern_vocab { modern_vocabs(&vocab)? } else { field_vocabs(&vocab)? };
 
     // ---- state dicts
     let mut sd = StateDict::new(file, &model, "model")?;
@@ -145,10 +115,7 @@ pub fn checkpoint_to_bundle(
         Some(Value::Dict(d)) => Some(StateDict::new(file, d, "generator")?),
         Some(Value::None) | None => None,
         Some(other) => {
-            return Err(ImportError::Format(format!(
-                "checkpoint 'generator' is a {}",
-                other.type_name()
-            )));
+            return Err(ImportError::Format(format!("checkpoint 'generator' is a {}", other.type_name())));
         }
     };
     if get("optim").is_some_and(|o| !matches!(o, Value::None)) {
@@ -166,10 +133,7 @@ pub fn checkpoint_to_bundle(
         )));
     }
     for (opt_name, found) in [("enc_layers", enc_layers), ("dec_layers", dec_layers)] {
-        let want = opt
-            .int("layers")
-            .filter(|&l| l > 0)
-            .or_else(|| opt.int(opt_name));
+        let want = opt.int("layers").filter(|&l| l > 0).or_else(|| opt.int(opt_name));
         if let Some(want) = want {
             if want as usize != found {
                 return Err(ImportError::Format(format!(
@@ -184,9 +148,7 @@ pub fn checkpoint_to_bundle(
     let src_emb_ref = sd.peek(src_emb_name)?;
     let tgt_emb_ref = sd.peek(tgt_emb_name)?;
     if src_emb_ref.size.len() != 2 || tgt_emb_ref.size.len() != 2 {
-        return Err(ImportError::Format(
-            "embedding tables must be 2-dimensional".into(),
-        ));
+        return Err(ImportError::Format("embedding tables must be 2-dimensional".into()));
     }
     let d = src_emb_ref.size[1];
     if tgt_emb_ref.size[1] != d {
@@ -195,10 +157,7 @@ pub fn checkpoint_to_bundle(
             tgt_emb_ref.size[1]
         )));
     }
-    for (side, rows, vocab) in [
-        ("source", src_emb_ref.size[0], &src),
-        ("target", tgt_emb_ref.size[0], &tgt),
-    ] {
+    for (side, rows, vocab) in [("source", src_emb_ref.size[0], &src), ("target", tgt_emb_ref.size[0], &tgt)] {
         if rows != vocab.itos.len() {
             return Err(ImportError::Format(format!(
                 "{side} embedding has {rows} rows but the {side} vocabulary has {} tokens",
@@ -208,16 +167,12 @@ pub fn checkpoint_to_bundle(
     }
     let heads = opt.int("heads").unwrap_or(8);
     if heads <= 0 || d % heads as usize != 0 {
-        return Err(ImportError::Format(format!(
-            "d_model {d} is not divisible by heads {heads}"
-        )));
+        return Err(ImportError::Format(format!("d_model {d} is not divisible by heads {heads}")));
     }
     let heads = heads as usize;
     if let Some(num_kv) = opt.int("num_kv") {
         if num_kv != 0 && num_kv as usize != heads {
-            return Err(ImportError::Unsupported(format!(
-                "num_kv={num_kv} (grouped-query attention; heads={heads})"
-            )));
+            return Err(ImportError::Unsupported(format!("num_kv={num_kv} (grouped-query attention; heads={heads})")));
         }
     }
     let ff_ref = sd.peek("encoder.transformer.0.feed_forward.w_1.weight")?;
@@ -233,11 +188,7 @@ pub fn checkpoint_to_bundle(
     let activation = match opt.str("pos_ffn_activation_fn").as_deref() {
         None | Some("relu") => Activation::Relu,
         Some("gelu") => Activation::Gelu,
-        Some(other) => {
-            return Err(ImportError::Unsupported(format!(
-                "pos_ffn_activation_fn={other}"
-            )))
-        }
+        Some(other) => return Err(ImportError::Unsupported(format!("pos_ffn_activation_fn={other}"))),
     };
     let eps = opt.float("norm_eps").unwrap_or(1e-6);
 
@@ -251,15 +202,9 @@ pub fn checkpoint_to_bundle(
                   inp: usize,
                   bias: bool|
      -> Result<(), ImportError> {
-        tensors.insert(
-            format!("{to}.weight"),
-            sd.take(&format!("{from}.weight"), &[out, inp])?,
-        );
+        tensors.insert(format!("{to}.weight"), sd.take(&format!("{from}.weight"), &[out, inp])?);
         if bias {
-            tensors.insert(
-                format!("{to}.bias"),
-                sd.take(&format!("{from}.bias"), &[out])?,
-            );
+            tensors.insert(format!("{to}.bias"), sd.take(&format!("{from}.bias"), &[out])?);
         }
         Ok(())
     };
@@ -268,14 +213,8 @@ pub fn checkpoint_to_bundle(
                 from: &str,
                 to: &str|
      -> Result<(), ImportError> {
-        tensors.insert(
-            format!("{to}.weight"),
-            sd.take(&format!("{from}.weight"), &[d])?,
-        );
-        tensors.insert(
-            format!("{to}.bias"),
-            sd.take(&format!("{from}.bias"), &[d])?,
-        );
+        tensors.insert(format!("{to}.weight"), sd.take(&format!("{from}.weight"), &[d])?);
+        tensors.insert(format!("{to}.bias"), sd.take(&format!("{from}.bias"), &[d])?);
         Ok(())
     };
     let attn = |sd: &mut StateDict,
@@ -283,21 +222,8 @@ pub fn checkpoint_to_bundle(
                 from: &str,
                 to: &str|
      -> Result<(), ImportError> {
-        for (src, dst) in [
-            ("linear_query", "q"),
-            ("linear_keys", "k"),
-            ("linear_values", "v"),
-            ("final_linear", "o"),
-        ] {
-            linear(
-                sd,
-                tensors,
-                &format!("{from}.{src}"),
-                &format!("{to}.{dst}"),
-                d,
-                d,
-                attention_bias,
-            )?;
+        for (src, dst) in [("linear_query", "q"), ("linear_keys", "k"), ("linear_values", "v"), ("final_linear", "o")] {
+            linear(sd, tensors, &format!("{from}.{src}"), &format!("{to}.{dst}"), d, d, attention_bias)?;
         }
         Ok(())
     };
@@ -307,40 +233,14 @@ pub fn checkpoint_to_bundle(
                to_ffn: &str,
                to_norm: &str|
      -> Result<(), ImportError> {
-        linear(
-            sd,
-            tensors,
-            &format!("{from}.w_1"),
-            &format!("{to_ffn}.w1"),
-            ff,
-            d,
-            ffn_bias,
-        )?;
-        linear(
-            sd,
-            tensors,
-            &format!("{from}.w_2"),
-            &format!("{to_ffn}.w2"),
-            d,
-            ff,
-            ffn_bias,
-        )?;
+        linear(sd, tensors, &format!("{from}.w_1"), &format!("{to_ffn}.w1"), ff, d, ffn_bias)?;
+        linear(sd, tensors, &format!("{from}.w_2"), &format!("{to_ffn}.w2"), d, ff, ffn_bias)?;
         norm(sd, tensors, &format!("{from}.layer_norm"), to_norm)
     };
     for i in 0..enc_layers {
         let p = format!("encoder.transformer.{i}");
-        attn(
-            &mut sd,
-            &mut tensors,
-            &format!("{p}.self_attn"),
-            &names::enc_layer(i, "self_attn"),
-        )?;
-        norm(
-            &mut sd,
-            &mut tensors,
-            &format!("{p}.layer_norm"),
-            &names::enc_layer(i, "norm_attn"),
-        )?;
+        attn(&mut sd, &mut tensors, &format!("{p}.self_attn"), &names::enc_layer(i, "self_attn"))?;
+        norm(&mut sd, &mut tensors, &format!("{p}.layer_norm"), &names::enc_layer(i, "norm_attn"))?;
         ffn(
             &mut sd,
             &mut tensors,
@@ -352,30 +252,10 @@ pub fn checkpoint_to_bundle(
     norm(&mut sd, &mut tensors, "encoder.layer_norm", names::ENC_NORM)?;
     for i in 0..dec_layers {
         let p = format!("decoder.transformer_layers.{i}");
-        attn(
-            &mut sd,
-            &mut tensors,
-            &format!("{p}.self_attn"),
-            &names::dec_layer(i, "self_attn"),
-        )?;
-        norm(
-            &mut sd,
-            &mut tensors,
-            &format!("{p}.layer_norm_1"),
-            &names::dec_layer(i, "norm_self"),
-        )?;
-        attn(
-            &mut sd,
-            &mut tensors,
-            &format!("{p}.context_attn"),
-            &names::dec_layer(i, "cross_attn"),
-        )?;
-        norm(
-            &mut sd,
-            &mut tensors,
-            &format!("{p}.layer_norm_2"),
-            &names::dec_layer(i, "norm_cross"),
-        )?;
+        attn(&mut sd, &mut tensors, &format!("{p}.self_attn"), &names::dec_layer(i, "self_attn"))?;
+        norm(&mut sd, &mut tensors, &format!("{p}.layer_norm_1"), &names::dec_layer(i, "norm_self"))?;
+        attn(&mut sd, &mut tensors, &format!("{p}.context_attn"), &names::dec_layer(i, "cross_attn"))?;
+        norm(&mut sd, &mut tensors, &format!("{p}.layer_norm_2"), &names::dec_layer(i, "norm_cross"))?;
         ffn(
             &mut sd,
             &mut tensors,
@@ -393,15 +273,14 @@ pub fn checkpoint_to_bundle(
     let tgt_vocab_size = tgt.itos.len();
     let src_emb = sd.take(src_emb_name, &[src_vocab_size, d])?;
     let tgt_emb = sd.take(tgt_emb_name, &[tgt_vocab_size, d])?;
-    let shared_embeddings = src.itos == tgt.itos
-        && (src_emb_ref.same_view(&tgt_emb_ref) || src_emb.data == tgt_emb.data);
+    let shared_embeddings =
+        src.itos == tgt.itos && (src_emb_ref.same_view(&tgt_emb_ref) || src_emb.data == tgt_emb.data);
     if opt.bool("share_embeddings") == Some(true) && !shared_embeddings {
         notes.push("share_embeddings is set but the stored tables differ; both were kept".into());
     }
 
     // Generator: tied when its weight is the target embedding.
-    let mut gen = generator
-        .ok_or_else(|| ImportError::Format("checkpoint has no 'generator' state dict".into()))?;
+    let mut gen = generator.ok_or_else(|| ImportError::Format("checkpoint has no 'generator' state dict".into()))?;
     let (gen_w_name, gen_b_name) = if gen.has("0.weight") {
         ("0.weight", "0.bias")
     } else if gen.has("weight") {
@@ -416,11 +295,7 @@ pub fn checkpoint_to_bundle(
     let gen_w = gen.take(gen_w_name, &[tgt_vocab_size, d])?;
     let tied_generator = gen_w_ref.same_view(&tgt_emb_ref) || gen_w.data == tgt_emb.data;
     let generator_bias = gen.has(gen_b_name);
-    let gen_b = if generator_bias {
-        Some(gen.take(gen_b_name, &[tgt_vocab_size])?)
-    } else {
-        None
-    };
+    let gen_b = if generator_bias { Some(gen.take(gen_b_name, &[tgt_vocab_size])?) } else { None };
     gen.finish()?;
 
     tensors.insert(names::SRC_EMB.into(), src_emb);
@@ -438,11 +313,7 @@ pub fn checkpoint_to_bundle(
     let concat = match opt.str("position_encoding_type").as_deref() {
         None | Some("SinusoidalInterleaved") => false,
         Some("SinusoidalConcat") => true,
-        Some(other) => {
-            return Err(ImportError::Unsupported(format!(
-                "position_encoding_type={other}"
-            )))
-        }
+        Some(other) => return Err(ImportError::Unsupported(format!("position_encoding_type={other}"))),
     };
     let enc_pe = sd.take_position_table("encoder.embeddings.make_embedding.pe.pe", d)?;
     let dec_pe = sd.take_position_table("decoder.embeddings.make_embedding.pe.pe", d)?;
@@ -464,14 +335,10 @@ pub fn checkpoint_to_bundle(
     let (enc_len, enc_pe) = enc_pe.unwrap_or_else(|| (DEFAULT_MAX_LEN, generated()));
     let (dec_len, dec_pe) = dec_pe.unwrap_or_else(|| (DEFAULT_MAX_LEN, generated()));
     let max_positions = enc_len.min(dec_len);
-    tensors.insert(
-        names::ENC_POS.into(),
-        TensorData::new(vec![max_positions, d], enc_pe[..max_positions * d].to_vec())?,
-    );
-    tensors.insert(
-        names::DEC_POS.into(),
-        TensorData::new(vec![max_positions, d], dec_pe[..max_positions * d].to_vec())?,
-    );
+    tensors
+        .insert(names::ENC_POS.into(), TensorData::new(vec![max_positions, d], enc_pe[..max_positions * d].to_vec())?);
+    tensors
+        .insert(names::DEC_POS.into(), TensorData::new(vec![max_positions, d], dec_pe[..max_positions * d].to_vec())?);
 
     sd.finish()?;
 
@@ -481,11 +348,7 @@ pub fn checkpoint_to_bundle(
             .iter()
             .position(|t| t == tok)
             .map(|i| i as u32)
-            .ok_or_else(|| {
-                ImportError::Format(format!(
-                    "the {side} vocabulary lacks its {what} token '{tok}'"
-                ))
-            })
+            .ok_or_else(|| ImportError::Format(format!("the {side} vocabulary lacks its {what} token '{tok}'")))
     };
     let special = SpecialTokens {
         src_unk: id(&src, &src.unk, "source", "unknown")?,
@@ -545,10 +408,7 @@ pub fn checkpoint_to_bundle(
                 ..TranslateOptions::default()
             },
             provenance: Provenance {
-                source_format: format!(
-                    "opennmt-py {generation} checkpoint ({})",
-                    file.format.describe()
-                ),
+                source_format: format!("opennmt-py {generation} checkpoint ({})", file.format.describe()),
                 source_name: String::new(),
                 source_sha256: String::new(),
                 imported_by: format!("retort-import {}", env!("CARGO_PKG_VERSION")),
@@ -591,19 +451,13 @@ impl Opts {
     }
     /// A list option's length (0 when absent).
     fn list_len(&self, k: &str) -> usize {
-        self.get(k)
-            .and_then(|v| v.as_seq())
-            .map(|s| s.len())
-            .unwrap_or(0)
+        self.get(k).and_then(|v| v.as_seq()).map(|s| s.len()).unwrap_or(0)
     }
 }
 
 fn refuse_unsupported(opt: &Opts, vocab: &Value, modern_vocab: bool) -> Result<(), ImportError> {
     if !matches!(opt.0, Value::Object(_) | Value::Dict(_)) {
-        return Err(ImportError::Format(format!(
-            "checkpoint 'opt' is a {}",
-            opt.0.type_name()
-        )));
+        return Err(ImportError::Format(format!("checkpoint 'opt' is a {}", opt.0.type_name())));
     }
     let mut refused: Vec<String> = Vec::new();
     let mut refuse = |s: String| refused.push(s);
@@ -620,19 +474,13 @@ fn refuse_unsupported(opt: &Opts, vocab: &Value, modern_vocab: bool) -> Result<(
         }
     }
     if modern_vocab {
-        if let Some(t) = vocab
-            .attr("data_task")
-            .and_then(|v| v.as_str().map(str::to_string))
-        {
+        if let Some(t) = vocab.attr("data_task").and_then(|v| v.as_str().map(str::to_string)) {
             if t != "seq2seq" {
                 refuse(format!("data_task={t} (only encoder-decoder models)"));
             }
         }
     }
-    for (k, want) in [
-        ("encoder_type", "transformer"),
-        ("decoder_type", "transformer"),
-    ] {
+    for (k, want) in [("encoder_type", "transformer"), ("decoder_type", "transformer")] {
         if let Some(t) = opt.str(k) {
             if t != want {
                 refuse(format!("{k}={t} (only Transformer)"));
@@ -664,12 +512,7 @@ fn refuse_unsupported(opt: &Opts, vocab: &Value, modern_vocab: bool) -> Result<(
             refuse(format!("pos_ffn_activation_fn={t}"));
         }
     }
-    for flag in [
-        "parallel_residual",
-        "copy_attn",
-        "multiquery",
-        "lora_embedding",
-    ] {
+    for flag in ["parallel_residual", "copy_attn", "multiquery", "lora_embedding"] {
         if opt.bool(flag) == Some(true) {
             refuse(format!("{flag}=True"));
         }
@@ -697,10 +540,7 @@ fn refuse_unsupported(opt: &Opts, vocab: &Value, modern_vocab: bool) -> Result<(
     if refused.is_empty() {
         Ok(())
     } else {
-        Err(ImportError::Unsupported(format!(
-            "OpenNMT-py option(s) {}",
-            refused.join(", ")
-        )))
+        Err(ImportError::Unsupported(format!("OpenNMT-py option(s) {}", refused.join(", "))))
     }
 }
 
@@ -718,63 +558,40 @@ struct SideVocab {
 /// 3.x: `vocab` is a dict whose 'src'/'tgt' are lists of tokens.
 fn is_modern_vocab(vocab: &Value) -> bool {
     match vocab.attr("src").or_else(|| vocab.attr("tgt")) {
-        Some(v) => v
-            .as_seq()
-            .map(|s| s.iter().all(|t| matches!(t, Value::Str(_))))
-            .unwrap_or(false),
+        Some(v) => v.as_seq().map(|s| s.iter().all(|t| matches!(t, Value::Str(_)))).unwrap_or(false),
         None => false,
     }
 }
 
 fn token_list(v: &Value, what: &str) -> Result<Vec<String>, ImportError> {
-    let items = v.as_seq().ok_or_else(|| {
-        ImportError::Format(format!(
-            "{what} is a {}, expected a list of tokens",
-            v.type_name()
-        ))
-    })?;
+    let items = v
+        .as_seq()
+        .ok_or_else(|| ImportError::Format(format!("{what} is a {}, expected a list of tokens", v.type_name())))?;
     items
         .iter()
         .map(|t| match t {
             Value::Str(s) => Ok(s.to_string()),
             Value::Bytes(b) => Ok(String::from_utf8_lossy(b).into_owned()),
-            other => Err(ImportError::Format(format!(
-                "{what} holds a {}, expected tokens",
-                other.type_name()
-            ))),
+            other => Err(ImportError::Format(format!("{what} holds a {}, expected tokens", other.type_name()))),
         })
         .collect()
 }
 
 fn modern_vocabs(vocab: &Value) -> Result<(SideVocab, SideVocab), ImportError> {
     let side = |name: &str| -> Result<Vec<String>, ImportError> {
-        let v = vocab
-            .attr(name)
-            .ok_or_else(|| ImportError::Format(format!("vocab has no '{name}' list")))?;
+        let v = vocab.attr(name).ok_or_else(|| ImportError::Format(format!("vocab has no '{name}' list")))?;
         token_list(&v, &format!("vocab['{name}']"))
     };
-    if vocab
-        .attr("src_feats")
-        .and_then(|v| v.as_seq())
-        .map(|s| !s.is_empty())
-        .unwrap_or(false)
-    {
-        return Err(ImportError::Unsupported(
-            "source word features (vocab 'src_feats')".into(),
-        ));
+    if vocab.attr("src_feats").and_then(|v| v.as_seq()).map(|s| !s.is_empty()).unwrap_or(false) {
+        return Err(ImportError::Unsupported("source word features (vocab 'src_feats')".into()));
     }
     let bos = vocab
         .attr("decoder_start_token")
         .and_then(|v| v.as_str().map(str::to_string))
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| BOS.to_string());
-    let mk = |itos: Vec<String>, bos: String| SideVocab {
-        itos,
-        unk: UNK.into(),
-        pad: PAD.into(),
-        bos,
-        eos: EOS.into(),
-    };
+    let mk =
+        |itos: Vec<String>, bos: String| SideVocab { itos, unk: UNK.into(), pad: PAD.into(), bos, eos: EOS.into() };
     Ok((mk(side("src")?, BOS.into()), mk(side("tgt")?, bos)))
 }
 
@@ -783,23 +600,15 @@ fn modern_vocabs(vocab: &Value) -> Result<(SideVocab, SideVocab), ImportError> {
 fn field_vocabs(vocab: &Value) -> Result<(SideVocab, SideVocab), ImportError> {
     let side = |name: &str| -> Result<SideVocab, ImportError> {
         let entry = lookup_side(vocab, name).ok_or_else(|| {
-            ImportError::Format(format!(
-                "vocab has no '{name}' field (found a {})",
-                vocab.type_name()
-            ))
+            ImportError::Format(format!("vocab has no '{name}' field (found a {})", vocab.type_name()))
         })?;
         let (itos_v, field) = resolve_field(&entry, 0).ok_or_else(|| {
-            ImportError::Format(format!(
-                "vocab '{name}' ({}) holds no token list (itos)",
-                entry.type_name()
-            ))
+            ImportError::Format(format!("vocab '{name}' ({}) holds no token list (itos)", entry.type_name()))
         })?;
         if name == "src" {
             if let Some(extra) = multi_field_features(&entry) {
                 if extra > 0 {
-                    return Err(ImportError::Unsupported(format!(
-                        "source word features ({extra} feature fields)"
-                    )));
+                    return Err(ImportError::Unsupported(format!("source word features ({extra} feature fields)")));
                 }
             }
         }
@@ -868,11 +677,9 @@ fn resolve_field(v: &Value, depth: usize) -> Option<(Value, Option<Value>)> {
 
 /// The number of feature fields beside the base field of a TextMultiField (or list of pairs).
 fn multi_field_features(v: &Value) -> Option<usize> {
-    let fields = v.attr("fields").or_else(|| {
-        v.as_seq()
-            .filter(|s| s.iter().all(|p| p.as_seq().is_some()))
-            .map(Value::new_list)
-    })?;
+    let fields = v
+        .attr("fields")
+        .or_else(|| v.as_seq().filter(|s| s.iter().all(|p| p.as_seq().is_some())).map(Value::new_list))?;
     let n = fields.as_seq()?.len();
     Some(n.saturating_sub(1))
 }
@@ -907,21 +714,12 @@ struct StateDict<'f> {
 }
 
 impl<'f> StateDict<'f> {
-    fn new(
-        file: &'f TorchFile,
-        d: &crate::pickle::DictRef,
-        what: &'static str,
-    ) -> Result<Self, ImportError> {
+    fn new(file: &'f TorchFile, d: &crate::pickle::DictRef, what: &'static str) -> Result<Self, ImportError> {
         let mut map = HashMap::new();
         for (k, v) in d.borrow().entries() {
             let k = match k.as_str() {
                 Some(k) => normalize_key(k),
-                None => {
-                    return Err(ImportError::Format(format!(
-                        "{what} state dict has a {} key",
-                        k.type_name()
-                    )))
-                }
+                None => return Err(ImportError::Format(format!("{what} state dict has a {} key", k.type_name()))),
             };
             match v {
                 Value::Tensor(t) => {
@@ -945,31 +743,19 @@ impl<'f> StateDict<'f> {
     }
 
     fn peek(&self, name: &str) -> Result<Rc<TensorRef>, ImportError> {
-        self.map
-            .get(name)
-            .cloned()
-            .ok_or_else(|| self.missing(name))
+        self.map.get(name).cloned().ok_or_else(|| self.missing(name))
     }
 
     fn missing(&self, name: &str) -> ImportError {
-        ImportError::Format(format!(
-            "tensor '{name}' is missing from the checkpoint's {} state dict",
-            self.what
-        ))
+        ImportError::Format(format!("tensor '{name}' is missing from the checkpoint's {} state dict", self.what))
     }
 
     fn take(&mut self, name: &str, shape: &[usize]) -> Result<TensorData, ImportError> {
         let t = self.map.remove(name).ok_or_else(|| self.missing(name))?;
         if t.size != shape {
-            return Err(ImportError::Format(format!(
-                "tensor '{name}' has shape {:?}, expected {shape:?}",
-                t.size
-            )));
+            return Err(ImportError::Format(format!("tensor '{name}' has shape {:?}, expected {shape:?}", t.size)));
         }
-        let data = self
-            .file
-            .tensor_f32(&t)
-            .map_err(|e| ImportError::Format(format!("tensor '{name}': {e}")))?;
+        let data = self.file.tensor_f32(&t).map_err(|e| ImportError::Format(format!("tensor '{name}': {e}")))?;
         Ok(TensorData::new(shape.to_vec(), data)?)
     }
 
@@ -978,11 +764,7 @@ impl<'f> StateDict<'f> {
     }
 
     /// A `[max_len, 1, d]` (or `[max_len, d]`) position table, as (max_len, values).
-    fn take_position_table(
-        &mut self,
-        name: &str,
-        d: usize,
-    ) -> Result<Option<(usize, Vec<f32>)>, ImportError> {
+    fn take_position_table(&mut self, name: &str, d: usize) -> Result<Option<(usize, Vec<f32>)>, ImportError> {
         let t = match self.map.get(name) {
             Some(t) => t.clone(),
             None => return Ok(None),
@@ -1024,11 +806,7 @@ impl<'f> StateDict<'f> {
         }
         let left = self.remaining();
         let shown: Vec<&str> = left.iter().take(8).map(String::as_str).collect();
-        let more = if left.len() > 8 {
-            format!(" and {} more", left.len() - 8)
-        } else {
-            String::new()
-        };
+        let more = if left.len() > 8 { format!(" and {} more", left.len() - 8) } else { String::new() };
         Err(ImportError::Unsupported(format!(
             "{} state dict tensors this importer does not map (an option it does not implement?): {}{more}",
             self.what,
@@ -1072,10 +850,7 @@ mod tests {
 
     #[test]
     fn old_layer_norm_names() {
-        assert_eq!(
-            normalize_key("encoder.layer_norm.a_2"),
-            "encoder.layer_norm.weight"
-        );
+        assert_eq!(normalize_key("encoder.layer_norm.a_2"), "encoder.layer_norm.weight");
         assert_eq!(
             normalize_key("decoder.transformer_layers.0.layer_norm_1.b_2"),
             "decoder.transformer_layers.0.layer_norm_1.bias"

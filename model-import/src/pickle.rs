@@ -51,10 +51,7 @@ impl GlobalName {
             "copy_reg" => "copyreg",
             m => m,
         };
-        GlobalName {
-            module: module.to_string(),
-            name: name.to_string(),
-        }
+        GlobalName { module: module.to_string(), name: name.to_string() }
     }
     pub fn is(&self, module: &str, name: &str) -> bool {
         self.module == module && self.name == name
@@ -111,13 +108,7 @@ pub struct Object {
 
 impl Object {
     fn new(class: GlobalName, args: Vec<Value>) -> Self {
-        Object {
-            class,
-            args,
-            state: None,
-            list_items: Vec::new(),
-            dict_items: Vec::new(),
-        }
+        Object { class, args, state: None, list_items: Vec::new(), dict_items: Vec::new() }
     }
 
     /// An attribute from the `BUILD` state (the instance `__dict__`, or slot state).
@@ -192,11 +183,9 @@ impl Key {
             }
             Value::Str(s) => Key::Str(s.clone()),
             Value::Bytes(b) => Key::Bytes(b.clone()),
-            Value::Tuple(t) if depth < MAX_KEY_DEPTH => Key::Tuple(
-                t.iter()
-                    .map(|x| Key::of_depth(x, depth + 1))
-                    .collect::<Option<Vec<_>>>()?,
-            ),
+            Value::Tuple(t) if depth < MAX_KEY_DEPTH => {
+                Key::Tuple(t.iter().map(|x| Key::of_depth(x, depth + 1)).collect::<Option<Vec<_>>>()?)
+            }
             Value::Tuple(_) => return None,
             Value::Global(g) => Key::Global(g.clone()),
             Value::Object(o) => Key::Ptr(Rc::as_ptr(o) as *const u8 as usize),
@@ -234,9 +223,7 @@ impl Dict {
         self.index.get(&key).map(|&i| &self.entries[i].1)
     }
     pub fn get_str(&self, k: &str) -> Option<&Value> {
-        self.index
-            .get(&Key::Str(Rc::from(k)))
-            .map(|&i| &self.entries[i].1)
+        self.index.get(&Key::Str(Rc::from(k))).map(|&i| &self.entries[i].1)
     }
     pub fn entries(&self) -> &[(Value, Value)] {
         &self.entries
@@ -359,20 +346,19 @@ impl Value {
         if depth > 4 {
             return write!(f, "...");
         }
-        let seq =
-            |f: &mut fmt::Formatter<'_>, open: &str, close: &str, items: &[Value]| -> fmt::Result {
-                write!(f, "{open}")?;
-                for (i, v) in items.iter().take(MAX_ITEMS).enumerate() {
-                    if i > 0 {
-                        write!(f, ", ")?;
-                    }
-                    v.fmt_depth(f, depth + 1)?;
+        let seq = |f: &mut fmt::Formatter<'_>, open: &str, close: &str, items: &[Value]| -> fmt::Result {
+            write!(f, "{open}")?;
+            for (i, v) in items.iter().take(MAX_ITEMS).enumerate() {
+                if i > 0 {
+                    write!(f, ", ")?;
                 }
-                if items.len() > MAX_ITEMS {
-                    write!(f, ", ... ({} items)", items.len())?;
-                }
-                write!(f, "{close}")
-            };
+                v.fmt_depth(f, depth + 1)?;
+            }
+            if items.len() > MAX_ITEMS {
+                write!(f, ", ... ({} items)", items.len())?;
+            }
+            write!(f, "{close}")
+        };
         match self {
             Value::None => write!(f, "None"),
             Value::Bool(b) => write!(f, "{}", if *b { "True" } else { "False" }),
@@ -489,18 +475,13 @@ pub struct NoPersistentLoad;
 
 impl PersistentLoad for NoPersistentLoad {
     fn persistent_load(&mut self, pid: Value) -> Result<Value, String> {
-        Err(format!(
-            "unexpected persistent id {pid:?} (this pickle is not a torch checkpoint part)"
-        ))
+        Err(format!("unexpected persistent id {pid:?} (this pickle is not a torch checkpoint part)"))
     }
 }
 
 /// Reads one pickle from the start of `data`. Returns the value and the number of bytes the
 /// pickle took (the `STOP` opcode included), so sequential pickles can be read one by one.
-pub fn load(
-    data: &[u8],
-    persistent: &mut dyn PersistentLoad,
-) -> Result<(Value, usize), PickleError> {
+pub fn load(data: &[u8], persistent: &mut dyn PersistentLoad) -> Result<(Value, usize), PickleError> {
     let mut m = Machine {
         data,
         pos: 0,
@@ -544,10 +525,7 @@ type R<T> = Result<T, PickleError>;
 
 impl<'a, 'p> Machine<'a, 'p> {
     fn err<T>(&self, message: impl Into<String>) -> R<T> {
-        Err(PickleError {
-            offset: self.op_pos,
-            message: message.into(),
-        })
+        Err(PickleError { offset: self.op_pos, message: message.into() })
     }
 
     fn take(&mut self, n: usize) -> R<&'a [u8]> {
@@ -727,9 +705,7 @@ impl<'a, 'p> Machine<'a, 'p> {
                 }
                 b'G' => {
                     let b = self.take(8)?;
-                    self.push(Value::Float(f64::from_be_bytes(
-                        b.try_into().expect("8 bytes"),
-                    )));
+                    self.push(Value::Float(f64::from_be_bytes(b.try_into().expect("8 bytes"))));
                 }
                 // ---- strings and bytes
                 b'S' => {
@@ -963,29 +939,19 @@ impl<'a, 'p> Machine<'a, 'p> {
                 b'P' => {
                     let s = self.line_str()?;
                     let pid = Value::str(s);
-                    let v = self
-                        .persistent
-                        .persistent_load(pid)
-                        .or_else(|m| self.err(m))?;
+                    let v = self.persistent.persistent_load(pid).or_else(|m| self.err(m))?;
                     self.push(v);
                 }
                 b'Q' => {
                     let pid = self.pop()?;
-                    let v = self
-                        .persistent
-                        .persistent_load(pid)
-                        .or_else(|m| self.err(m))?;
+                    let v = self.persistent.persistent_load(pid).or_else(|m| self.err(m))?;
                     self.push(v);
                 }
-                0x82..=0x84 => {
-                    return self.err("extension-registry codes (EXT1/2/4) are not supported")
-                }
+                0x82..=0x84 => return self.err("extension-registry codes (EXT1/2/4) are not supported"),
                 0x97 => return self.err("out-of-band buffers (NEXT_BUFFER) are not supported"),
                 0x98 => {} // READONLY_BUFFER: no-op for us
                 other => {
-                    return self.err(format!(
-                        "unknown opcode 0x{other:02x} (not a pickle, or a corrupt one)"
-                    ));
+                    return self.err(format!("unknown opcode 0x{other:02x} (not a pickle, or a corrupt one)"));
                 }
             }
         }
@@ -1030,9 +996,7 @@ impl<'a, 'p> Machine<'a, 'p> {
                 self.push(v);
                 Ok(())
             }
-            None => self.err(format!(
-                "memo entry {k} is used before it is stored (malformed pickle)"
-            )),
+            None => self.err(format!("memo entry {k} is used before it is stored (malformed pickle)")),
         }
     }
 
@@ -1081,10 +1045,7 @@ impl<'a, 'p> Machine<'a, 'p> {
             Value::Tuple(t) => Ok(t.to_vec()),
             Value::List(l) => Ok(l.borrow().clone()),
             Value::None => Ok(Vec::new()),
-            other => self.err(format!(
-                "call arguments must be a tuple, got a {}",
-                other.type_name()
-            )),
+            other => self.err(format!("call arguments must be a tuple, got a {}", other.type_name())),
         }
     }
 
@@ -1097,9 +1058,7 @@ impl<'a, 'p> Machine<'a, 'p> {
             Value::Global(g) => g.clone(),
             other => {
                 let name = GlobalName::new("<call>", &other.type_name());
-                return Ok(Value::Object(Rc::new(RefCell::new(Object::new(
-                    name, args,
-                )))));
+                return Ok(Value::Object(Rc::new(RefCell::new(Object::new(name, args)))));
             }
         };
         let arg = |i: usize| args.get(i).cloned();
@@ -1125,27 +1084,20 @@ impl<'a, 'p> Machine<'a, 'p> {
                 let items = arg(0).and_then(|a| iter_items(&a)).unwrap_or_default();
                 Value::Set(Rc::new(RefCell::new(items)))
             }
-            ("builtins", "list") => {
-                Value::new_list(arg(0).and_then(|a| iter_items(&a)).unwrap_or_default())
+            ("builtins", "list") => Value::new_list(arg(0).and_then(|a| iter_items(&a)).unwrap_or_default()),
+            ("builtins", "tuple") | ("torch", "Size") => {
+                Value::Tuple(Rc::from(arg(0).and_then(|a| iter_items(&a)).unwrap_or_default()))
             }
-            ("builtins", "tuple") | ("torch", "Size") => Value::Tuple(Rc::from(
-                arg(0).and_then(|a| iter_items(&a)).unwrap_or_default(),
-            )),
             ("builtins", "bytearray") | ("builtins", "bytes") => match &arg(0) {
                 None => Value::Bytes(Rc::from(Vec::new())),
                 Some(b @ Value::Bytes(_)) => b.clone(),
-                Some(Value::Str(s)) => encode_str(
-                    &s,
-                    arg(1).as_ref().and_then(Value::as_str).unwrap_or("utf-8"),
-                )
-                .map(|b| Value::Bytes(Rc::from(b)))
-                .unwrap_or_else(|| opaque(&g, args.clone())),
+                Some(Value::Str(s)) => encode_str(&s, arg(1).as_ref().and_then(Value::as_str).unwrap_or("utf-8"))
+                    .map(|b| Value::Bytes(Rc::from(b)))
+                    .unwrap_or_else(|| opaque(&g, args.clone())),
                 Some(a) => match iter_items(&a) {
                     Some(items) => {
-                        let bytes: Option<Vec<u8>> = items
-                            .iter()
-                            .map(|v| v.as_int().and_then(|i| u8::try_from(i).ok()))
-                            .collect();
+                        let bytes: Option<Vec<u8>> =
+                            items.iter().map(|v| v.as_int().and_then(|i| u8::try_from(i).ok())).collect();
                         match bytes {
                             Some(b) => Value::Bytes(Rc::from(b)),
                             None => opaque(&g, args.clone()),
@@ -1156,11 +1108,7 @@ impl<'a, 'p> Machine<'a, 'p> {
             },
             ("_codecs", "encode") => match (&arg(0), arg(1)) {
                 (Some(Value::Str(s)), enc) => {
-                    let enc = enc
-                        .as_ref()
-                        .and_then(Value::as_str)
-                        .unwrap_or("utf-8")
-                        .to_string();
+                    let enc = enc.as_ref().and_then(Value::as_str).unwrap_or("utf-8").to_string();
                     match encode_str(&s, &enc) {
                         Some(b) => Value::Bytes(Rc::from(b)),
                         None => opaque(&g, args.clone()),
@@ -1172,8 +1120,7 @@ impl<'a, 'p> Machine<'a, 'p> {
                 // _reconstructor(cls, base, state): an instance of cls.
                 match &arg(0) {
                     Some(Value::Global(cls)) if !new => {
-                        let base_is_container =
-                            matches!(&arg(1), Some(Value::Global(b)) if b.is("builtins", "dict"));
+                        let base_is_container = matches!(&arg(1), Some(Value::Global(b)) if b.is("builtins", "dict"));
                         if base_is_container || cls.is("collections", "OrderedDict") {
                             let mut d = Dict::new();
                             if let Some(s) = arg(2) {
@@ -1181,10 +1128,7 @@ impl<'a, 'p> Machine<'a, 'p> {
                             }
                             Value::new_dict(d)
                         } else {
-                            Value::Object(Rc::new(RefCell::new(Object::new(
-                                (**cls).clone(),
-                                Vec::new(),
-                            ))))
+                            Value::Object(Rc::new(RefCell::new(Object::new((**cls).clone(), Vec::new()))))
                         }
                     }
                     _ => opaque(&g, args.clone()),
@@ -1208,13 +1152,13 @@ impl<'a, 'p> Machine<'a, 'p> {
                 }
                 self.rebuild_tensor(&args, dtype)?
             }
-            ("torch._utils", "_rebuild_parameter")
-            | ("torch._utils", "_rebuild_parameter_with_state") => match arg(0) {
-                Some(t) => t,
-                None => return self.err("_rebuild_parameter without data"),
-            },
-            ("torch._tensor", "_rebuild_from_type_v2")
-            | ("torch._tensor", "_rebuild_from_type") => {
+            ("torch._utils", "_rebuild_parameter") | ("torch._utils", "_rebuild_parameter_with_state") => {
+                match arg(0) {
+                    Some(t) => t,
+                    None => return self.err("_rebuild_parameter without data"),
+                }
+            }
+            ("torch._tensor", "_rebuild_from_type_v2") | ("torch._tensor", "_rebuild_from_type") => {
                 // (func, new_type, args, state): the tensor subclass is dropped.
                 match (arg(0), arg(2)) {
                     (Some(func), Some(a)) => {
@@ -1242,19 +1186,11 @@ impl<'a, 'p> Machine<'a, 'p> {
 
     fn rebuild_tensor(&self, args: &[Value], dtype: Option<DType>) -> R<Value> {
         if args.len() < 4 {
-            return self.err(format!(
-                "tensor rebuild with {} arguments, needs at least 4",
-                args.len()
-            ));
+            return self.err(format!("tensor rebuild with {} arguments, needs at least 4", args.len()));
         }
         let storage = match &args[0] {
             Value::Storage(s) => s.clone(),
-            other => {
-                return self.err(format!(
-                    "tensor rebuild expects a storage, got a {}",
-                    other.type_name()
-                ))
-            }
+            other => return self.err(format!("tensor rebuild expects a storage, got a {}", other.type_name())),
         };
         let storage = match dtype {
             Some(d) if d != storage.dtype => Rc::new(StorageRef {
@@ -1287,16 +1223,9 @@ impl<'a, 'p> Machine<'a, 'p> {
         let size = ints(&args[2], "size")?;
         let stride = ints(&args[3], "stride")?;
         if size.len() != stride.len() {
-            return self.err(format!(
-                "tensor rebuild: size {size:?} and stride {stride:?} differ in rank"
-            ));
+            return self.err(format!("tensor rebuild: size {size:?} and stride {stride:?} differ in rank"));
         }
-        Ok(Value::Tensor(Rc::new(TensorRef {
-            storage,
-            offset,
-            size,
-            stride,
-        })))
+        Ok(Value::Tensor(Rc::new(TensorRef { storage, offset, size, stride })))
     }
 }
 
@@ -1334,13 +1263,7 @@ fn shallow_len(v: &Value) -> usize {
 
 fn iter_items(v: &Value) -> Option<Vec<Value>> {
     match v {
-        Value::Dict(d) => Some(
-            d.borrow()
-                .entries()
-                .iter()
-                .map(|(k, _)| k.clone())
-                .collect(),
-        ),
+        Value::Dict(d) => Some(d.borrow().entries().iter().map(|(k, _)| k.clone()).collect()),
         other => other.as_seq(),
     }
 }
@@ -1369,9 +1292,7 @@ fn fill_dict(d: &mut Dict, src: &Value) {
 
 fn encode_str(s: &str, encoding: &str) -> Option<Vec<u8>> {
     match encoding.to_ascii_lowercase().replace('_', "-").as_str() {
-        "latin1" | "latin-1" | "iso-8859-1" | "iso8859-1" => {
-            s.chars().map(|c| u8::try_from(c as u32).ok()).collect()
-        }
+        "latin1" | "latin-1" | "iso-8859-1" | "iso8859-1" => s.chars().map(|c| u8::try_from(c as u32).ok()).collect(),
         "utf-8" | "utf8" | "ascii" => Some(s.as_bytes().to_vec()),
         _ => None,
     }
@@ -1538,10 +1459,7 @@ mod tests {
 
     #[test]
     fn quoted_strings() {
-        assert_eq!(
-            unquote_py_string(b"'a\\'b\\x41\\n'").unwrap(),
-            b"a'bA\n".to_vec()
-        );
+        assert_eq!(unquote_py_string(b"'a\\'b\\x41\\n'").unwrap(), b"a'bA\n".to_vec());
         assert!(unquote_py_string(b"abc").is_none());
         assert_eq!(decode_raw_unicode_escape(b"a\\u00e9").unwrap(), "a\u{e9}");
     }

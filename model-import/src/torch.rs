@@ -185,12 +185,7 @@ impl PersistentLoad for StorageLoader {
     fn persistent_load(&mut self, pid: Value) -> Result<Value, String> {
         let items = match &pid {
             Value::Tuple(t) => t.to_vec(),
-            other => {
-                return Err(format!(
-                    "persistent id is a {}, expected a tuple",
-                    other.type_name()
-                ))
-            }
+            other => return Err(format!("persistent id is a {}, expected a tuple", other.type_name())),
         };
         match items.first().and_then(Value::as_str) {
             Some("storage") => {}
@@ -199,21 +194,12 @@ impl PersistentLoad for StorageLoader {
             _ => return Err(format!("unknown persistent id {pid:?}")),
         }
         if items.len() < 5 {
-            return Err(format!(
-                "storage persistent id {pid:?} has {} fields, needs 5",
-                items.len()
-            ));
+            return Err(format!("storage persistent id {pid:?} has {} fields, needs 5", items.len()));
         }
         let dtype = match &items[1] {
-            Value::Global(g) => DType::from_storage_class(g).ok_or_else(|| {
-                format!("unsupported storage type {g} (not a plain float or integer storage)")
-            })?,
-            other => {
-                return Err(format!(
-                    "storage type is a {}, expected a class",
-                    other.type_name()
-                ))
-            }
+            Value::Global(g) => DType::from_storage_class(g)
+                .ok_or_else(|| format!("unsupported storage type {g} (not a plain float or integer storage)"))?,
+            other => return Err(format!("storage type is a {}, expected a class", other.type_name())),
         };
         let key = match &items[2] {
             Value::Str(s) => s.to_string(),
@@ -223,12 +209,7 @@ impl PersistentLoad for StorageLoader {
         let location = items[3].as_str().unwrap_or("").to_string();
         let numel = match items[4].as_int() {
             Some(n) if n >= 0 => n as usize,
-            _ => {
-                return Err(format!(
-                    "storage '{key}' has a bad element count {:?}",
-                    items[4]
-                ))
-            }
+            _ => return Err(format!("storage '{key}' has a bad element count {:?}", items[4])),
         };
         let (numel, view_offset) = match items.get(5) {
             None | Some(Value::None) => (numel, 0),
@@ -243,9 +224,7 @@ impl PersistentLoad for StorageLoader {
         };
         match self.declared.get(&key) {
             Some(d) if *d != dtype => {
-                return Err(format!(
-                    "storage '{key}' is named with two element types ({d:?}, {dtype:?})"
-                ))
+                return Err(format!("storage '{key}' is named with two element types ({d:?}, {dtype:?})"))
             }
             Some(_) => {}
             None => {
@@ -253,13 +232,7 @@ impl PersistentLoad for StorageLoader {
                 self.order.push(key.clone());
             }
         }
-        Ok(Value::Storage(Rc::new(StorageRef {
-            key,
-            dtype,
-            numel,
-            view_offset,
-            location,
-        })))
+        Ok(Value::Storage(Rc::new(StorageRef { key, dtype, numel, view_offset, location })))
     }
 }
 
@@ -288,12 +261,8 @@ impl TorchFile {
 
     fn parse_legacy(bytes: Vec<u8>) -> Result<TorchFile, ImportError> {
         let mut pos = 0usize;
-        let (magic, n) = pickle::load_plain(&bytes).map_err(|e| {
-            fmt_err(
-                "not a PyTorch checkpoint (neither a zip archive nor a torch legacy pickle)",
-                e,
-            )
-        })?;
+        let (magic, n) = pickle::load_plain(&bytes)
+            .map_err(|e| fmt_err("not a PyTorch checkpoint (neither a zip archive nor a torch legacy pickle)", e))?;
         pos += n;
         let magic_ok = match &magic {
             Value::BigInt(b) => {
@@ -310,50 +279,38 @@ impl TorchFile {
                 "not a PyTorch checkpoint: a pickle of {magic:?} where torch's magic number belongs"
             )));
         }
-        let (version, n) = pickle::load_plain(&bytes[pos..])
-            .map_err(|e| fmt_err("torch legacy header (protocol version)", e))?;
+        let (version, n) =
+            pickle::load_plain(&bytes[pos..]).map_err(|e| fmt_err("torch legacy header (protocol version)", e))?;
         pos += n;
         if version.as_int() != Some(LEGACY_PROTOCOL_VERSION) {
             return Err(ImportError::Unsupported(format!(
                 "torch legacy protocol version {version:?} (this reader knows {LEGACY_PROTOCOL_VERSION})"
             )));
         }
-        let (sys_info, n) = pickle::load_plain(&bytes[pos..])
-            .map_err(|e| fmt_err("torch legacy header (sys_info)", e))?;
+        let (sys_info, n) =
+            pickle::load_plain(&bytes[pos..]).map_err(|e| fmt_err("torch legacy header (sys_info)", e))?;
         pos += n;
         if let Some(le) = sys_info.attr("little_endian") {
             if le.as_bool() == Some(false) {
-                return Err(ImportError::Unsupported(
-                    "checkpoint written on a big-endian machine".into(),
-                ));
+                return Err(ImportError::Unsupported("checkpoint written on a big-endian machine".into()));
             }
         }
         let mut loader = StorageLoader::default();
-        let (root, n) = pickle::load(&bytes[pos..], &mut loader)
-            .map_err(|e| fmt_err("checkpoint object pickle", e))?;
+        let (root, n) = pickle::load(&bytes[pos..], &mut loader).map_err(|e| fmt_err("checkpoint object pickle", e))?;
         pos += n;
-        let (keys, n) =
-            pickle::load_plain(&bytes[pos..]).map_err(|e| fmt_err("storage key list", e))?;
+        let (keys, n) = pickle::load_plain(&bytes[pos..]).map_err(|e| fmt_err("storage key list", e))?;
         pos += n;
-        let keys = keys.as_seq().ok_or_else(|| {
-            ImportError::Format(format!("storage key list is a {}", keys.type_name()))
-        })?;
+        let keys =
+            keys.as_seq().ok_or_else(|| ImportError::Format(format!("storage key list is a {}", keys.type_name())))?;
         let mut storages = HashMap::new();
         for k in keys {
             let key = match &k {
                 Value::Str(s) => s.to_string(),
                 Value::Int(i) => i.to_string(),
-                other => {
-                    return Err(ImportError::Format(format!(
-                        "storage key is a {}",
-                        other.type_name()
-                    )))
-                }
+                other => return Err(ImportError::Format(format!("storage key is a {}", other.type_name()))),
             };
             let dtype = *loader.declared.get(&key).ok_or_else(|| {
-                ImportError::Format(format!(
-                    "storage '{key}' is stored but no tensor names it (corrupt file)"
-                ))
+                ImportError::Format(format!("storage '{key}' is stored but no tensor names it (corrupt file)"))
             })?;
             let truncated = || {
                 ImportError::Format(format!(
@@ -375,17 +332,10 @@ impl TorchFile {
         }
         for key in &loader.order {
             if !storages.contains_key(key) {
-                return Err(ImportError::Format(format!(
-                    "storage '{key}' is named but not stored (corrupt file)"
-                )));
+                return Err(ImportError::Format(format!("storage '{key}' is named but not stored (corrupt file)")));
             }
         }
-        Ok(TorchFile {
-            format: TorchFormat::Legacy,
-            root,
-            bytes,
-            storages,
-        })
+        Ok(TorchFile { format: TorchFormat::Legacy, root, bytes, storages })
     }
 
     fn parse_zip(bytes: Vec<u8>) -> Result<TorchFile, ImportError> {
@@ -394,18 +344,15 @@ impl TorchFile {
             let mut zip = zip::ZipArchive::new(Cursor::new(&bytes[..]))
                 .map_err(|e| fmt_err("corrupt or truncated zip archive", e))?;
             for i in 0..zip.len() {
-                let f = zip
-                    .by_index_raw(i)
-                    .map_err(|e| fmt_err("corrupt zip entry", e))?;
+                let f = zip.by_index_raw(i).map_err(|e| fmt_err("corrupt zip entry", e))?;
                 let name = f.name().to_string();
                 let span = if f.compression() == zip::CompressionMethod::Stored {
                     let start = f.data_start();
                     let len = f.compressed_size();
                     match start.checked_add(len) {
-                        Some(end) if end <= bytes.len() as u64 => Span::Bytes {
-                            start: start as usize,
-                            len: len as usize,
-                        },
+                        Some(end) if end <= bytes.len() as u64 => {
+                            Span::Bytes { start: start as usize, len: len as usize }
+                        }
                         _ => {
                             return Err(ImportError::Format(format!(
                                 "truncated: zip entry '{name}' extends past the end of the file"
@@ -418,10 +365,8 @@ impl TorchFile {
                 entries.push((name, span));
             }
         }
-        let pkl: Vec<&(String, Span)> = entries
-            .iter()
-            .filter(|(n, _)| n.ends_with("/data.pkl") && n.matches('/').count() == 1)
-            .collect();
+        let pkl: Vec<&(String, Span)> =
+            entries.iter().filter(|(n, _)| n.ends_with("/data.pkl") && n.matches('/').count() == 1).collect();
         let (pkl_name, pkl_span) = match pkl.as_slice() {
             [one] => (one.0.clone(), one.1),
             [] => {
@@ -429,20 +374,14 @@ impl TorchFile {
                     "a zip archive without <folder>/data.pkl: not a PyTorch checkpoint".into(),
                 ))
             }
-            _ => {
-                return Err(ImportError::Format(
-                    "a zip archive with several data.pkl files".into(),
-                ))
-            }
+            _ => return Err(ImportError::Format("a zip archive with several data.pkl files".into())),
         };
         let prefix = pkl_name[..pkl_name.len() - "data.pkl".len()].to_string();
         let entry = |name: &str| entries.iter().find(|(n, _)| n == name).map(|(_, s)| *s);
         let slice = |span: Span, name: &str| -> Result<&[u8], ImportError> {
             match span {
                 Span::Bytes { start, len } => Ok(&bytes[start..start + len]),
-                Span::Compressed => Err(ImportError::Unsupported(format!(
-                    "compressed zip entry '{name}'"
-                ))),
+                Span::Compressed => Err(ImportError::Unsupported(format!("compressed zip entry '{name}'"))),
             }
         };
         if let Some(span) = entry(&format!("{prefix}byteorder")) {
@@ -456,8 +395,7 @@ impl TorchFile {
         }
         let mut loader = StorageLoader::default();
         let pkl = slice(pkl_span, &pkl_name)?;
-        let (root, _) =
-            pickle::load(pkl, &mut loader).map_err(|e| fmt_err("checkpoint object pickle", e))?;
+        let (root, _) = pickle::load(pkl, &mut loader).map_err(|e| fmt_err("checkpoint object pickle", e))?;
         let data_prefix = format!("{prefix}data/");
         let mut storages = HashMap::new();
         for (name, span) in &entries {
@@ -472,12 +410,7 @@ impl TorchFile {
                 )));
             }
         }
-        Ok(TorchFile {
-            format: TorchFormat::Zip,
-            root,
-            bytes,
-            storages,
-        })
+        Ok(TorchFile { format: TorchFormat::Zip, root, bytes, storages })
     }
 
     /// Where a tensor's elements are: the byte offset of its storage in the file and the
@@ -489,12 +422,7 @@ impl TorchFile {
             .ok_or_else(|| format!("storage '{}' is not in the file", t.storage.key))?;
         let (start, len) = match *span {
             Span::Bytes { start, len } => (start, len),
-            Span::Compressed => {
-                return Err(format!(
-                    "storage '{}' is a compressed zip entry",
-                    t.storage.key
-                ))
-            }
+            Span::Compressed => return Err(format!("storage '{}' is a compressed zip entry", t.storage.key)),
         };
         let es = t.storage.dtype.element_size();
         let stored = len / es;
@@ -511,9 +439,7 @@ impl TorchFile {
             .size
             .iter()
             .zip(&t.stride)
-            .try_fold(0usize, |a, (&s, &st)| {
-                (s - 1).checked_mul(st).and_then(|x| x.checked_add(a))
-            })
+            .try_fold(0usize, |a, (&s, &st)| (s - 1).checked_mul(st).and_then(|x| x.checked_add(a)))
             .and_then(|x| x.checked_add(t.offset))
             .ok_or_else(|| format!("tensor strides {:?} overflow", t.stride))?;
         if last >= t.storage.numel {
@@ -571,9 +497,7 @@ impl TorchFile {
     pub fn tensor_f32(&self, t: &TensorRef) -> Result<Vec<f32>, String> {
         let dtype = t.storage.dtype;
         if !dtype.is_float() {
-            return Err(format!(
-                "holds {dtype:?} values, expected floating point (a quantized model?)"
-            ));
+            return Err(format!("holds {dtype:?} values, expected floating point (a quantized model?)"));
         }
         let (start, offsets) = self.element_offsets(t)?;
         let es = dtype.element_size();
@@ -581,18 +505,13 @@ impl TorchFile {
         let at = |e: usize| start + e * es;
         let read: fn(&[u8]) -> f32 = match dtype {
             DType::F32 => |x| f32::from_le_bytes([x[0], x[1], x[2], x[3]]),
-            DType::F64 => {
-                |x| f64::from_le_bytes([x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]]) as f32
-            }
+            DType::F64 => |x| f64::from_le_bytes([x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]]) as f32,
             DType::F16 => |x| half::f16::from_le_bytes([x[0], x[1]]).to_f32(),
             DType::BF16 => |x| half::bf16::from_le_bytes([x[0], x[1]]).to_f32(),
             _ => unreachable!("checked above"),
         };
         Ok(match offsets {
-            Walk::Range(first, n) => b[at(first)..at(first + n)]
-                .chunks_exact(es)
-                .map(read)
-                .collect(),
+            Walk::Range(first, n) => b[at(first)..at(first + n)].chunks_exact(es).map(read).collect(),
             Walk::List(list) => list.iter().map(|&e| read(&b[at(e)..at(e) + es])).collect(),
         })
     }

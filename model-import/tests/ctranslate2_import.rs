@@ -11,10 +11,7 @@ use retort_import::ctranslate2::{ctranslate2_sinusoidal_table, import_ctranslate
 use retort_import::ImportError;
 
 /// Committed: fixtures/ctranslate2-aren-transliteration/README.md (MIT, from CTranslate2).
-const PEER: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../fixtures/ctranslate2-aren-transliteration"
-);
+const PEER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/ctranslate2-aren-transliteration");
 
 fn peer(rel: &str) -> PathBuf {
     Path::new(PEER).join(rel)

@@ -40,7 +40,12 @@ fn hyps(v: &Value) -> Vec<Hyp> {
         .expect("predictions")
         .iter()
         .map(|p| Hyp {
-            tokens: p["tokens"].as_array().expect("tokens").iter().map(|t| t.as_str().expect("token").to_string()).collect(),
+            tokens: p["tokens"]
+                .as_array()
+                .expect("tokens")
+                .iter()
+                .map(|t| t.as_str().expect("token").to_string())
+                .collect(),
             score: p["score"].as_f64().or_else(|| p["score"].as_str().and_then(|s| s.parse().ok())).expect("score"),
             attention: p.get("attention").and_then(|a| serde_json::from_value(a.clone()).ok()),
         })
@@ -70,14 +75,26 @@ fn run(g: &Golden, engine: &Engine, scores: bool) -> Report {
     let sources: Vec<String> = cases.iter().map(|c| c["source"].as_str().expect("source").to_string()).collect();
     let ours = engine.translate(&sources, &opts).unwrap_or_else(|e| panic!("{}: {e}", g.name));
     let attn_has_eos = doc.get("attention_includes_eos").and_then(Value::as_bool).unwrap_or(true);
-    let mut r = Report { inputs: cases.len(), top1_equal: 0, nbest_equal: 0, max_score_diff: 0.0, max_attn_diff: 0.0, compared_attention: 0 };
+    let mut r = Report {
+        inputs: cases.len(),
+        top1_equal: 0,
+        nbest_equal: 0,
+        max_score_diff: 0.0,
+        max_attn_diff: 0.0,
+        compared_attention: 0,
+    };
     for (i, case) in cases.iter().enumerate() {
         let want = hyps(&case["predictions"]);
         let got = &ours[i].predictions;
         if got.first().map(|p| &p.tokens) == want.first().map(|h| &h.tokens) {
             r.top1_equal += 1;
         } else {
-            eprintln!("{} input {i}: top-1 differs\n  ours: {:?}\n  ref:  {:?}", g.name, got[0].tokens.join(" "), want[0].tokens.join(" "));
+            eprintln!(
+                "{} input {i}: top-1 differs\n  ours: {:?}\n  ref:  {:?}",
+                g.name,
+                got[0].tokens.join(" "),
+                want[0].tokens.join(" ")
+            );
         }
         let same_list = got.len() == want.len() && got.iter().zip(&want).all(|(a, b)| a.tokens == b.tokens);
         if same_list {
@@ -92,7 +109,13 @@ fn run(g: &Golden, engine: &Engine, scores: bool) -> Report {
             }
             if let (Some(x), Some(y)) = (&a.attention, &b.attention) {
                 let rows = if attn_has_eos { x.len() } else { y.len() };
-                assert!(x.len() >= rows && y.len() >= rows, "{} input {i}: attention rows {} vs {}", g.name, x.len(), y.len());
+                assert!(
+                    x.len() >= rows && y.len() >= rows,
+                    "{} input {i}: attention rows {} vs {}",
+                    g.name,
+                    x.len(),
+                    y.len()
+                );
                 for (rx, ry) in x.iter().zip(y).take(rows) {
                     assert_eq!(rx.len(), ry.len(), "{} input {i}: attention columns", g.name);
                     for (p, q) in rx.iter().zip(ry) {
@@ -124,7 +147,11 @@ fn assert_opennmt_parity(file: &str, engine: &Engine, scores: bool) {
         .as_array()
         .map(|c| c.iter().filter(|c| c["predictions"][0].get("attention").is_some()).count())
         .unwrap_or(0);
-    assert!(r.compared_attention >= with_attention, "{file}: attention compared on {} hypotheses", r.compared_attention);
+    assert!(
+        r.compared_attention >= with_attention,
+        "{file}: attention compared on {} hypotheses",
+        r.compared_attention
+    );
 }
 
 #[test]
@@ -194,14 +221,25 @@ fn ctranslate2_int8_model() {
     // CTranslate2 int8.
     let e = engine_for("ct2/onmt12-int8");
     let f32_ref = run(&load("ct2-beam5.json"), &e, true);
-    assert!(f32_ref.top1_equal * 100 >= f32_ref.inputs * 70, "int8 vs float32: top-1 equal on {}/{}", f32_ref.top1_equal, f32_ref.inputs);
+    assert!(
+        f32_ref.top1_equal * 100 >= f32_ref.inputs * 70,
+        "int8 vs float32: top-1 equal on {}/{}",
+        f32_ref.top1_equal,
+        f32_ref.inputs
+    );
     let r = run(&load("ct2-int8-beam5.json"), &e, true);
-    assert!(r.top1_equal * 100 >= r.inputs * 60, "int8 vs CTranslate2 int8: top-1 equal on {}/{}", r.top1_equal, r.inputs);
+    assert!(
+        r.top1_equal * 100 >= r.inputs * 60,
+        "int8 vs CTranslate2 int8: top-1 equal on {}/{}",
+        r.top1_equal,
+        r.inputs
+    );
 }
 
 #[test]
 fn checkpoint_generations_give_identical_models() {
-    let zip = retort_import::import_path(&repo().join("fixtures/onmt12/model_zip.pt"), Some(TokenizerKind::Smiles)).expect("zip");
+    let zip = retort_import::import_path(&repo().join("fixtures/onmt12/model_zip.pt"), Some(TokenizerKind::Smiles))
+        .expect("zip");
     for other in ["onmt12/model_legacy.pt", "onmt12/model_legacy_optim.pt", "ct2/onmt12-f32"] {
         let b = retort_import::import_path(&repo().join("fixtures").join(other), Some(TokenizerKind::Smiles))
             .unwrap_or_else(|e| panic!("{other}: {e}"));

@@ -8,21 +8,14 @@ use retort_core::{Bundle, TokenizerKind};
 use retort_import::{import_opennmt_checkpoint, ImportError};
 
 fn path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/onmt_synth")
-        .join(format!("{name}.pt"))
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/onmt_synth").join(format!("{name}.pt"))
 }
 
 fn import(name: &str) -> Bundle {
-    let b = import_opennmt_checkpoint(&path(name), TokenizerKind::Space)
-        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    let b = import_opennmt_checkpoint(&path(name), TokenizerKind::Space).unwrap_or_else(|e| panic!("{name}: {e}"));
     b.validate().unwrap();
     let s = &b.meta.spec;
-    assert_eq!(
-        (s.d_model, s.heads, s.ff, s.encoder_layers, s.decoder_layers),
-        (8, 2, 16, 1, 1),
-        "{name}"
-    );
+    assert_eq!((s.d_model, s.heads, s.ff, s.encoder_layers, s.decoder_layers), (8, 2, 16, 1, 1), "{name}");
     b
 }
 
@@ -33,18 +26,12 @@ fn onmt1x_fields_with_tied_generator() {
     assert!(s.tied_generator, "share_decoder_embeddings");
     assert!(!b.tensors.contains_key(names::GENERATOR_WEIGHT));
     assert!(s.generator_bias && s.attention_bias && s.ffn_bias);
-    assert!(
-        !s.shared_embeddings,
-        "source and target vocabularies differ"
-    );
+    assert!(!s.shared_embeddings, "source and target vocabularies differ");
     assert_eq!(s.max_positions, 50, "the stored table's length");
     assert_eq!((s.src_vocab_size, s.tgt_vocab_size), (10, 12));
     assert_eq!((s.special.src_unk, s.special.src_pad), (0, 1));
     assert_eq!((s.special.tgt_bos, s.special.tgt_eos), (2, 3));
-    assert_eq!(
-        b.meta.provenance.source_format,
-        "opennmt-py 1.x checkpoint (torch legacy format)"
-    );
+    assert_eq!(b.meta.provenance.source_format, "opennmt-py 1.x checkpoint (torch legacy format)");
 }
 
 #[test]
@@ -62,16 +49,8 @@ fn older_vocab_layouts_and_layer_norm_names() {
 fn missing_position_table_is_generated() {
     let b = import("v1_no_pe");
     assert_eq!(b.meta.spec.max_positions, 5000);
-    assert_eq!(
-        b.tensors[names::ENC_POS].data,
-        retort_core::spec::sinusoidal_table(5000, 8)
-    );
-    assert!(b
-        .meta
-        .provenance
-        .notes
-        .iter()
-        .any(|n| n.contains("generated")));
+    assert_eq!(b.tensors[names::ENC_POS].data, retort_core::spec::sinusoidal_table(5000, 8));
+    assert!(b.meta.provenance.notes.iter().any(|n| n.contains("generated")));
 }
 
 #[test]
@@ -85,11 +64,7 @@ fn onmt3x_gelu_biases_eps() {
     assert!(b.meta.provenance.notes.iter().all(|n| !n.contains("optimizer")));
     assert_eq!(s.src_vocab_size, 16);
     assert_eq!(s.tgt_vocab_size, 8);
-    assert!(b
-        .meta
-        .provenance
-        .source_format
-        .starts_with("opennmt-py 3.x checkpoint (torch zip format)"));
+    assert!(b.meta.provenance.source_format.starts_with("opennmt-py 3.x checkpoint (torch zip format)"));
 }
 
 #[test]
@@ -120,10 +95,7 @@ fn unsupported_options_are_named() {
             Err(e @ ImportError::Unsupported(_)) => {
                 let msg = e.to_string();
                 assert!(msg.contains(option), "{name}: '{msg}' should name {option}");
-                assert!(
-                    msg.contains(&format!("{name}.pt")),
-                    "{name}: '{msg}' should name the file"
-                );
+                assert!(msg.contains(&format!("{name}.pt")), "{name}: '{msg}' should name the file");
             }
             Err(other) => panic!("{name}: expected Unsupported, got {other}"),
             Ok(_) => panic!("{name}: imported"),

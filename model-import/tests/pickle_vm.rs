@@ -6,9 +6,7 @@ use std::rc::Rc;
 use retort_import::pickle::{self, Value};
 
 fn data(name: &str) -> Vec<u8> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(name);
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name);
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
@@ -24,20 +22,13 @@ fn get(v: &Value, k: &str) -> Value {
 }
 
 fn ints(v: &Value) -> Vec<i64> {
-    v.as_seq()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_int().unwrap())
-        .collect()
+    v.as_seq().unwrap().iter().map(|x| x.as_int().unwrap()).collect()
 }
 
 fn dict_pairs(v: &Value) -> Vec<(String, i64)> {
     let d = v.as_dict().unwrap_or_else(|| panic!("not a dict: {v:?}"));
     let d = d.borrow();
-    d.entries()
-        .iter()
-        .map(|(k, v)| (k.as_str().unwrap().to_string(), v.as_int().unwrap()))
-        .collect()
+    d.entries().iter().map(|(k, v)| (k.as_str().unwrap().to_string(), v.as_int().unwrap())).collect()
 }
 
 #[test]
@@ -45,76 +36,42 @@ fn containers_every_protocol() {
     for p in 0..=5 {
         let name = format!("containers_p{p}.pkl");
         let v = load(&name);
-        assert_eq!(
-            dict_pairs(&get(&v, "od")),
-            vec![("z".into(), 1), ("a".into(), 2)],
-            "{name}"
-        );
-        assert_eq!(
-            dict_pairs(&get(&v, "dd")),
-            vec![("x".into(), 1), ("y".into(), 2)],
-            "{name}"
-        );
+        assert_eq!(dict_pairs(&get(&v, "od")), vec![("z".into(), 1), ("a".into(), 2)], "{name}");
+        assert_eq!(dict_pairs(&get(&v, "dd")), vec![("x".into(), 1), ("y".into(), 2)], "{name}");
         // torchtext's Vocab.stoi: a defaultdict whose factory is a module function.
         assert_eq!(
             dict_pairs(&get(&v, "stoi")),
             vec![("<unk>".into(), 0), ("<blank>".into(), 1), ("C".into(), 2)],
             "{name}"
         );
-        assert_eq!(
-            dict_pairs(&get(&v, "counter")),
-            vec![("C".into(), 5), ("O".into(), 2)],
-            "{name}"
-        );
+        assert_eq!(dict_pairs(&get(&v, "counter")), vec![("C".into(), 5), ("O".into(), 2)], "{name}");
         let mut set = ints(&get(&v, "set"));
         set.sort();
         assert_eq!(set, vec![1, 2, 3], "{name}");
         assert!(matches!(get(&v, "set"), Value::Set(_)));
-        assert_eq!(
-            get(&v, "frozenset").as_seq().unwrap()[0].as_str(),
-            Some("a")
-        );
+        assert_eq!(get(&v, "frozenset").as_seq().unwrap()[0].as_str(), Some("a"));
 
         // argparse.Namespace: an object whose attributes come from BUILD.
         let ns = get(&v, "ns");
-        assert_eq!(
-            ns.class_name().as_deref(),
-            Some("argparse.Namespace"),
-            "{name}"
-        );
+        assert_eq!(ns.class_name().as_deref(), Some("argparse.Namespace"), "{name}");
         assert_eq!(get(&ns, "layers").as_int(), Some(6));
         assert_eq!(get(&ns, "rnn_size").as_int(), Some(256));
         assert_eq!(get(&ns, "share_embeddings").as_bool(), Some(true));
         assert_eq!(get(&ns, "self_attn_type").as_str(), Some("scaled-dot"));
         assert_eq!(get(&ns, "learning_rate").as_float(), Some(2.0));
-        assert_eq!(
-            get(&ns, "dropout").as_seq().unwrap()[0].as_float(),
-            Some(0.1)
-        );
+        assert_eq!(get(&ns, "dropout").as_seq().unwrap()[0].as_float(), Some(0.1));
 
         // An unknown class: opaque, name kept, state readable.
         let obj = get(&v, "obj");
-        assert_eq!(
-            obj.class_name().as_deref(),
-            Some("__main__.Opaque"),
-            "{name}"
-        );
+        assert_eq!(obj.class_name().as_deref(), Some("__main__.Opaque"), "{name}");
         assert_eq!(get(&obj, "name").as_str(), Some("thing"));
         assert_eq!(ints(&get(&obj, "items")), vec![1, 2, 3]);
 
         assert!(matches!(get(&v, "big"), Value::BigInt(_)), "{name}");
         assert!(matches!(get(&v, "neg"), Value::BigInt(_)), "{name}");
-        assert_eq!(
-            ints(&get(&v, "small")),
-            vec![-1, 0, 255, 256, 65535, 65536, -(1 << 31), i64::MAX],
-            "{name}"
-        );
+        assert_eq!(ints(&get(&v, "small")), vec![-1, 0, 255, 256, 65535, 65536, -(1 << 31), i64::MAX], "{name}");
         assert_eq!(get(&v, "float").as_float(), Some(1.5e-6), "{name}");
-        assert_eq!(
-            get(&v, "text").as_str(),
-            Some("h\u{e9}llo \u{2603} \u{1F600}"),
-            "{name}"
-        );
+        assert_eq!(get(&v, "text").as_str(), Some("h\u{e9}llo \u{2603} \u{1F600}"), "{name}");
         match &get(&v, "bytes") {
             Value::Bytes(b) => assert_eq!(&b[..], &[0u8, 1, 255], "{name}"),
             other => panic!("{name}: bytes read as {other:?}"),
@@ -130,17 +87,11 @@ fn containers_every_protocol() {
         let keys = get(&v, "keys").as_dict().unwrap();
         let keys = keys.borrow();
         assert_eq!(keys.len(), 4, "{name}");
-        assert_eq!(
-            keys.get(&Value::Int(1)).and_then(|v| v.as_str()),
-            Some("int")
-        );
+        assert_eq!(keys.get(&Value::Int(1)).and_then(|v| v.as_str()), Some("int"));
         assert_eq!(keys.get_str("1").and_then(|v| v.as_str()), Some("str"));
         let tuple_key = Value::Tuple(Rc::from(vec![Value::Int(1), Value::Int(2)]));
         assert_eq!(keys.get(&tuple_key).and_then(|v| v.as_str()), Some("tuple"));
-        assert_eq!(
-            keys.get(&Value::None).and_then(|v| v.as_str()),
-            Some("none")
-        );
+        assert_eq!(keys.get(&Value::None).and_then(|v| v.as_str()), Some("none"));
     }
 }
 
@@ -157,11 +108,7 @@ fn memoized_lists_and_dicts_are_shared() {
         let b_items = a_items[0].as_seq().unwrap();
         assert_eq!(b_items.len(), 1);
         let inner_a = b_items[0].as_seq().unwrap();
-        assert_eq!(
-            inner_a.len(),
-            2,
-            "{name}: the memoized list must not read as empty"
-        );
+        assert_eq!(inner_a.len(), 2, "{name}: the memoized list must not read as empty");
         match (&a, &b_items[0]) {
             (Value::List(x), Value::List(y)) => {
                 assert!(Rc::ptr_eq(x, y), "{name}: one list, two references")
@@ -170,11 +117,7 @@ fn memoized_lists_and_dicts_are_shared() {
         }
         let twice = get(&v, "twice").as_seq().unwrap();
         assert_eq!(ints(&twice[0]), vec![1, 2, 3]);
-        assert_eq!(
-            ints(&twice[1]),
-            vec![1, 2, 3],
-            "{name}: second reference to a list"
-        );
+        assert_eq!(ints(&twice[1]), vec![1, 2, 3], "{name}: second reference to a list");
         // d = {'self': [d]}
         let d = get(&v, "dict_cycle");
         let inner = get(&d, "self").as_seq().unwrap();
@@ -196,10 +139,7 @@ fn truncated_and_garbage_pickles_are_errors() {
     for p in 0..=5 {
         let bytes = data(&format!("containers_p{p}.pkl"));
         for n in 0..bytes.len() {
-            assert!(
-                pickle::load_plain(&bytes[..n]).is_err(),
-                "prefix {n} of protocol {p} loaded"
-            );
+            assert!(pickle::load_plain(&bytes[..n]).is_err(), "prefix {n} of protocol {p} loaded");
         }
         // Corrupted bytes: any outcome but a panic.
         let mut seed = 0x2545F4914F6CDD1Du64;
@@ -232,9 +172,7 @@ fn truncated_and_garbage_pickles_are_errors() {
 #[test]
 fn unknown_callables_are_never_executed() {
     // os.system('echo hi') as a pickle: read as an opaque object, nothing runs.
-    let v = pickle::load_plain(b"cos\nsystem\n(S'echo hi'\ntR.")
-        .unwrap()
-        .0;
+    let v = pickle::load_plain(b"cos\nsystem\n(S'echo hi'\ntR.").unwrap().0;
     assert_eq!(v.class_name().as_deref(), Some("os.system"));
 }
 

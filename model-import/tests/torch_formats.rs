@@ -7,9 +7,7 @@ use retort_import::torch::{DType, TorchFile, TorchFormat};
 use retort_import::ImportError;
 
 fn data(name: &str) -> Vec<u8> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(name);
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name);
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
@@ -23,28 +21,13 @@ fn check_file(name: &str, format: TorchFormat) {
     let model = f.root.attr("model").expect("model");
     let exp = expected();
     for (key, want) in exp.as_object().unwrap() {
-        let t = if key == "param" {
-            f.root.attr("param")
-        } else {
-            model.attr(key)
-        }
-        .unwrap_or_else(|| panic!("{name}: no tensor '{key}'"));
-        let t = t
-            .as_tensor()
-            .unwrap_or_else(|| panic!("{name}: '{key}' is a {}", t.type_name()));
-        let shape: Vec<usize> = want["shape"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x.as_u64().unwrap() as usize)
-            .collect();
+        let t = if key == "param" { f.root.attr("param") } else { model.attr(key) }
+            .unwrap_or_else(|| panic!("{name}: no tensor '{key}'"));
+        let t = t.as_tensor().unwrap_or_else(|| panic!("{name}: '{key}' is a {}", t.type_name()));
+        let shape: Vec<usize> =
+            want["shape"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as usize).collect();
         assert_eq!(t.size, shape, "{name}: shape of {key}");
-        let want_vals: Vec<f64> = want["values"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x.as_f64().unwrap())
-            .collect();
+        let want_vals: Vec<f64> = want["values"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect();
         if key == "long" {
             assert_eq!(t.dtype(), DType::I64);
             let got = f.tensor_i64(&t).unwrap();
@@ -53,15 +36,10 @@ fn check_file(name: &str, format: TorchFormat) {
             assert!(f.tensor_f32(&t).is_err(), "integers are not weights");
             continue;
         }
-        let got = f
-            .tensor_f32(&t)
-            .unwrap_or_else(|e| panic!("{name}: {key}: {e}"));
+        let got = f.tensor_f32(&t).unwrap_or_else(|e| panic!("{name}: {key}: {e}"));
         assert_eq!(got.len(), want_vals.len(), "{name}: {key}");
         for (i, (g, w)) in got.iter().zip(&want_vals).enumerate() {
-            assert!(
-                (*g as f64 - w).abs() <= 1e-6 * w.abs().max(1.0),
-                "{name}: {key}[{i}] = {g}, expected {w}"
-            );
+            assert!((*g as f64 - w).abs() <= 1e-6 * w.abs().max(1.0), "{name}: {key}[{i}] = {g}, expected {w}");
         }
     }
     let dtype_of = |k: &str| model.attr(k).unwrap().as_tensor().unwrap().dtype();
@@ -136,9 +114,7 @@ fn truncated_files_are_errors_not_panics() {
             }
         }
     }
-    let e = TorchFile::parse(b"this is not a checkpoint".to_vec())
-        .err()
-        .unwrap();
+    let e = TorchFile::parse(b"this is not a checkpoint".to_vec()).err().unwrap();
     assert!(e.to_string().contains("not a PyTorch checkpoint"), "{e}");
     let e = TorchFile::parse(Vec::new()).err().unwrap();
     assert!(e.to_string().contains("empty"), "{e}");

@@ -111,12 +111,7 @@ fn run_model_gen(work: &Path, stem: &str) -> Result<()> {
 }
 
 /// The weights burn-onnx wrote, named `{stem}.{parameter path}`.
-fn read_burnpack(
-    path: &Path,
-    stem: &str,
-    out: &mut HashMap<String, TensorData>,
-    ints: &mut Vec<String>,
-) -> Result<()> {
+fn read_burnpack(path: &Path, stem: &str, out: &mut HashMap<String, TensorData>, ints: &mut Vec<String>) -> Result<()> {
     let codegen = |m: String| GenError::Codegen { file: format!("{stem}.onnx"), message: m };
     let reader = burn_pack::Reader::from_file(path).map_err(|e| codegen(format!("reading {}: {e}", path.display())))?;
     for t in reader.into_tensors().map_err(|e| codegen(e.to_string()))? {
@@ -139,7 +134,9 @@ fn read_burnpack(
                 ints.push(full.clone());
                 v.iter().map(|&x| x as f32).collect()
             }
-            other => return Err(codegen(format!("constant '{name}' has element type {other:?}, which bundles cannot hold"))),
+            other => {
+                return Err(codegen(format!("constant '{name}' has element type {other:?}, which bundles cannot hold")))
+            }
         };
         out.insert(full, TensorData::new(shape, data)?);
     }
@@ -159,7 +156,8 @@ fn write_crate(req: &Request, work: &Path, graph_sha256: &str) -> Result<()> {
         std::fs::write(&to, code).map_err(io(&to))?;
     }
     let crate_name = format!("retort-model-{}", req.name);
-    let fill = |t: &str| t.replace("@NAME@", &req.name).replace("@CRATE@", &crate_name).replace("@GRAPH_SHA@", graph_sha256);
+    let fill =
+        |t: &str| t.replace("@NAME@", &req.name).replace("@CRATE@", &crate_name).replace("@GRAPH_SHA@", graph_sha256);
     let toml = req.crate_dir.join("Cargo.toml");
     std::fs::write(&toml, fill(template::CARGO_TOML)).map_err(io(&toml))?;
     let lib = src.join("lib.rs");
@@ -174,9 +172,10 @@ fn write_crate(req: &Request, work: &Path, graph_sha256: &str) -> Result<()> {
 /// log-probabilities by 1e-3).
 fn exact_constants(tensors: &HashMap<String, TensorData>) -> std::collections::BTreeMap<String, Vec<f32>> {
     let is_graph_constant = |name: &str| {
-        name.rsplit('.').next().and_then(|field| field.strip_prefix("constant")).is_some_and(|n| {
-            !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
-        })
+        name.rsplit('.')
+            .next()
+            .and_then(|field| field.strip_prefix("constant"))
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
     };
     tensors
         .iter()

@@ -55,7 +55,10 @@ fn main() -> ExitCode {
     };
     match generate(&req) {
         Ok(r) => {
-            println!("graphs:   encoder {} nodes, decoder step {} nodes (sha256 {})", r.encoder_nodes, r.decoder_nodes, r.graph_sha256);
+            println!(
+                "graphs:   encoder {} nodes, decoder step {} nodes (sha256 {})",
+                r.encoder_nodes, r.decoder_nodes, r.graph_sha256
+            );
             println!("ops:      {}", r.ops.join(" "));
             println!("crate:    {} (add it to the workspace members)", req.crate_dir.display());
             println!("bundle:   {} ({} tensors, {} bytes)", req.bundle_out.display(), r.tensors, r.bundle_bytes);

@@ -61,7 +61,8 @@ impl<'a> Reader<'a> {
     }
 
     fn skip(&mut self, n: usize) -> Result<&'a [u8]> {
-        let end = self.pos.checked_add(n).filter(|&e| e <= self.buf.len()).ok_or_else(|| bad("field runs past the end"))?;
+        let end =
+            self.pos.checked_add(n).filter(|&e| e <= self.buf.len()).ok_or_else(|| bad("field runs past the end"))?;
         let s = &self.buf[self.pos..end];
         self.pos = end;
         Ok(s)

@@ -44,7 +44,8 @@ fn against_golden(engine: &Engine, g: &Value, name: &str) -> (usize, usize, f64)
         let want = case["predictions"].as_array().expect("predictions");
         let same = want.len() == got.predictions.len()
             && want.iter().zip(&got.predictions).all(|(w, p)| {
-                let toks: Vec<&str> = w["tokens"].as_array().expect("tokens").iter().map(|t| t.as_str().unwrap_or("")).collect();
+                let toks: Vec<&str> =
+                    w["tokens"].as_array().expect("tokens").iter().map(|t| t.as_str().unwrap_or("")).collect();
                 toks == p.tokens.iter().map(String::as_str).collect::<Vec<_>>()
             });
         if same {
@@ -53,7 +54,12 @@ fn against_golden(engine: &Engine, g: &Value, name: &str) -> (usize, usize, f64)
                 worst = worst.max((w["score"].as_f64().expect("score") - p.score as f64).abs());
             }
         } else {
-            eprintln!("{name} input {i} ({}): n-best differs\n  ours: {:?}\n  ref:  {:?}", sources[i], texts(got), want.iter().map(|w| w["tokens"].to_string()).collect::<Vec<_>>());
+            eprintln!(
+                "{name} input {i} ({}): n-best differs\n  ours: {:?}\n  ref:  {:?}",
+                sources[i],
+                texts(got),
+                want.iter().map(|w| w["tokens"].to_string()).collect::<Vec<_>>()
+            );
         }
     }
     eprintln!("{name}: {} inputs, n-best identical on {equal}, max |score diff| {worst:.2e}", cases.len());
@@ -128,9 +134,16 @@ fn annalog_onnx_equals_native() {
     let onnx = generated("fixtures/annalog/annalog-onnx.retort", &retort_model_annalog_onnx::LOADER);
     let nat = native("fixtures/annalog/annalog.retort");
     let g = golden("fixtures/annalog/golden/beam5.json");
-    let sources: Vec<String> = g["cases"].as_array().expect("cases").iter().map(|c| c["source"].as_str().unwrap_or("").to_string()).collect();
+    let sources: Vec<String> =
+        g["cases"].as_array().expect("cases").iter().map(|c| c["source"].as_str().unwrap_or("").to_string()).collect();
     for (beam, n_best) in [(1, 1), (5, 3)] {
-        let opts = TranslateOptions { beam_size: beam, n_best, return_attention: true, batch_size: 7, ..nat.default_options() };
+        let opts = TranslateOptions {
+            beam_size: beam,
+            n_best,
+            return_attention: true,
+            batch_size: 7,
+            ..nat.default_options()
+        };
         let what = format!("annalog onnx vs native, beam {beam}");
         assert_same(&onnx, &nat, &sources, &opts, &what, ANNALOG_SCORE_TOLERANCE);
     }
@@ -142,12 +155,14 @@ fn annalog_onnx_equals_native() {
 fn onmt12_onnx_equals_native_and_opennmt() {
     let onnx = generated("fixtures/onnx/onmt12-onnx.retort", &retort_model_onmt12_onnx::LOADER);
     let nat = Engine::from_bundle(
-        &retort_import::import_path(&repo().join("fixtures/onmt12/model_zip.pt"), Some(TokenizerKind::Smiles)).expect("import"),
+        &retort_import::import_path(&repo().join("fixtures/onmt12/model_zip.pt"), Some(TokenizerKind::Smiles))
+            .expect("import"),
     )
     .expect("engine");
     let inputs = std::fs::read_to_string(repo().join("fixtures/golden/inputs.txt")).expect("inputs");
     let sources: Vec<String> = inputs.lines().map(str::to_string).collect();
-    let opts = TranslateOptions { beam_size: 5, n_best: 3, return_attention: true, batch_size: 16, ..nat.default_options() };
+    let opts =
+        TranslateOptions { beam_size: 5, n_best: 3, return_attention: true, batch_size: 16, ..nat.default_options() };
     assert_same(&onnx, &nat, &sources, &opts, "onmt12 onnx vs native", 1e-4);
     let g = golden("fixtures/golden/onmt12-beam5.json");
     let (n, equal, worst) = against_golden(&onnx, &g, "onmt12-beam5 (onnx)");

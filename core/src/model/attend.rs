@@ -159,7 +159,9 @@ impl Memory {
         if simd::has_avx2_fma() {
             // SAFETY: the CPU supports AVX2 and FMA (checked just above).
             return unsafe {
-                simd::with_avx2_fma(|| self.attend_portable(layer, q, block_of_row, len_of_row, heads, scale, probs_out))
+                simd::with_avx2_fma(|| {
+                    self.attend_portable(layer, q, block_of_row, len_of_row, heads, scale, probs_out)
+                })
             };
         }
         self.attend_portable(layer, q, block_of_row, len_of_row, heads, scale, probs_out)
@@ -283,7 +285,7 @@ mod tests {
         c.begin_step(3);
         c.push(0, vec![0.0; 3], vec![0.0; 3]);
         c.reorder(&[1, 0]); // an input finished: 2 rows left
-        // step-2 row 0 -> step-1 row 1 -> step-0 row 2; row 1 -> step-1 row 0 -> step-0 row 2
+                            // step-2 row 0 -> step-1 row 1 -> step-0 row 2; row 1 -> step-1 row 0 -> step-0 row 2
         assert_eq!(c.begin_step(2), vec![vec![2, 1], vec![2, 0]]);
         c.push(0, vec![0.0; 2], vec![0.0; 2]);
         // no reorder: identity

@@ -69,12 +69,8 @@ pub fn find_loader<'a>(
 /// Sets every parameter of a generated module from the bundle tensors named
 /// `{prefix}.{parameter path}`; a missing, misshapen or left-over tensor is an error naming it.
 pub fn load_params<M: Module>(module: M, bundle: &Bundle, prefix: &str, device: &Device) -> Result<M> {
-    let ints: std::collections::HashSet<&str> = bundle
-        .meta
-        .generated
-        .as_ref()
-        .map(|g| g.int_tensors.iter().map(String::as_str).collect())
-        .unwrap_or_default();
+    let ints: std::collections::HashSet<&str> =
+        bundle.meta.generated.as_ref().map(|g| g.int_tensors.iter().map(String::as_str).collect()).unwrap_or_default();
     let wanted: HashMap<String, &crate::bundle::TensorData> = bundle
         .tensors
         .iter()
@@ -169,7 +165,10 @@ impl ModuleMapper for ParamLoader<'_> {
         match self.take(shape.clone()) {
             Some((name, data)) => {
                 if !self.ints.contains(name.as_str()) {
-                    self.error = Some(Error::Tensor { name, problem: "is an integer constant the bundle does not mark as one".into() });
+                    self.error = Some(Error::Tensor {
+                        name,
+                        problem: "is an integer constant the bundle does not mark as one".into(),
+                    });
                     return param;
                 }
                 let v: Vec<i64> = data.iter().map(|&x| x as i64).collect();

@@ -3,10 +3,10 @@
 //! (the native Transformer, or one generated from ONNX).
 
 mod attend;
-mod output;
 pub mod erased;
 pub mod generated;
 pub mod onnx_model;
+mod output;
 pub mod transformer;
 
 use crate::error::Result;

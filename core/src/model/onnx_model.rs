@@ -99,18 +99,20 @@ impl<G: ContractGraphs> Seq2SeqModel for OnnxModel<G> {
         }
         // The graphs index the position table by length: longer inputs must not reach them.
         if s > self.spec.max_positions {
-            return Err(Error::Model(format!("source of {s} tokens exceeds the model's {} positions", self.spec.max_positions)));
+            return Err(Error::Model(format!(
+                "source of {s} tokens exceeds the model's {} positions",
+                self.spec.max_positions
+            )));
         }
         for src in sources {
             self.check_ids(src, self.spec.src_vocab_size, "source")?;
         }
         let b = sources.len();
         let pad = self.spec.special.src_pad as i64;
-        let ids: Vec<i64> = sources
-            .iter()
-            .flat_map(|v| v.iter().map(|&t| t as i64).chain(std::iter::repeat(pad)).take(s))
-            .collect();
-        let mask: Vec<f32> = sources.iter().flat_map(|v| (0..s).map(move |j| if j < v.len() { 1.0 } else { 0.0 })).collect();
+        let ids: Vec<i64> =
+            sources.iter().flat_map(|v| v.iter().map(|&t| t as i64).chain(std::iter::repeat(pad)).take(s)).collect();
+        let mask: Vec<f32> =
+            sources.iter().flat_map(|v| (0..s).map(move |j| if j < v.len() { 1.0 } else { 0.0 })).collect();
         let ids: Tensor<2, Int> = Tensor::from_data(TensorData::new(ids, [b, s]), &self.device);
         let mask: Tensor<2> = Tensor::from_data(TensorData::new(mask, [b, s]), &self.device);
         let memory = self.graphs.encode(ids, mask.clone());
@@ -135,7 +137,10 @@ impl<G: ContractGraphs> Seq2SeqModel for OnnxModel<G> {
             return Err(Error::Model(format!("step got {} tokens for {rows} rows", tokens.len())));
         }
         if st.step >= self.spec.max_positions {
-            return Err(Error::Model(format!("decoding step {} exceeds the model's {} positions", st.step, self.spec.max_positions)));
+            return Err(Error::Model(format!(
+                "decoding step {} exceeds the model's {} positions",
+                st.step, self.spec.max_positions
+            )));
         }
         self.check_ids(tokens, self.spec.tgt_vocab_size, "target")?;
         let block_of_row: Vec<usize> = (0..rows).map(|r| st.blocks[r / st.width]).collect();

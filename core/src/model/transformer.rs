@@ -198,7 +198,11 @@ impl Loader<'_> {
     }
 
     fn norm(&self, prefix: &str, eps: f64) -> Result<Norm> {
-        Ok(Norm { gamma: self.tensor1(&format!("{prefix}.weight"))?, beta: self.tensor1(&format!("{prefix}.bias"))?, eps })
+        Ok(Norm {
+            gamma: self.tensor1(&format!("{prefix}.weight"))?,
+            beta: self.tensor1(&format!("{prefix}.bias"))?,
+            eps,
+        })
     }
 }
 
@@ -261,7 +265,8 @@ impl Transformer {
             return Err(tensor_err(gen_name, format!("generator has shape {gen_shape:?}, expected {want:?}")));
         }
         let output = if spec.tgt_vocab_size * spec.d_model <= HOST_F64_LIMIT {
-            let bias = if spec.generator_bias { Some(ld.vector(names::GENERATOR_BIAS, spec.tgt_vocab_size)?) } else { None };
+            let bias =
+                if spec.generator_bias { Some(ld.vector(names::GENERATOR_BIAS, spec.tgt_vocab_size)?) } else { None };
             let host_norm = |prefix: &str| -> Result<HostNorm> {
                 let v = |n: &str| -> Result<Vec<f64>> {
                     Ok(ld.vector(&format!("{prefix}.{n}"), spec.d_model)?.into_iter().map(f64::from).collect())
@@ -394,10 +399,8 @@ impl Seq2SeqModel for Transformer {
         let pos = self.enc_pos.clone().slice([0..s]).unsqueeze::<3>();
         let mut x = embedding(self.src_emb.clone(), ids).mul_scalar(self.spec.embedding_scale) + pos;
 
-        let bias_data: Vec<f32> = src_lens
-            .iter()
-            .flat_map(|&l| (0..s).map(move |j| if j < l { 0.0 } else { f32::NEG_INFINITY }))
-            .collect();
+        let bias_data: Vec<f32> =
+            src_lens.iter().flat_map(|&l| (0..s).map(move |j| if j < l { 0.0 } else { f32::NEG_INFINITY })).collect();
         let src_bias: Tensor<4> = Tensor::from_data(TensorData::new(bias_data, [b, 1, 1, s]), &self.device);
 
         for layer in &self.encoder {
@@ -457,8 +460,10 @@ impl Seq2SeqModel for Transformer {
         let len_of_row: Vec<usize> = block_of_row.iter().map(|&b| st.src_lens[b]).collect();
         let src_max = st.memory.src_max;
 
-        let ids: Tensor<1, Int> =
-            Tensor::from_data(TensorData::new(tokens.iter().map(|&t| t as i64).collect::<Vec<_>>(), [rows]), &self.device);
+        let ids: Tensor<1, Int> = Tensor::from_data(
+            TensorData::new(tokens.iter().map(|&t| t as i64).collect::<Vec<_>>(), [rows]),
+            &self.device,
+        );
         let pos = self.dec_pos.clone().slice([st.step..st.step + 1]);
         let mut x: Tensor<2> = self.tgt_emb.clone().select(0, ids).mul_scalar(self.spec.embedding_scale) + pos;
 
