@@ -21,6 +21,9 @@ if ! "${CARGO_HOME:-$HOME/.cargo}/bin/s3s-fs" --version 2>/dev/null | grep -q "$
   cargo install s3s-fs --version "$S3S_FS_VERSION" --features binary --locked
 fi
 
+echo "== style: cargo fmt --check"
+cargo fmt --all --check
+
 echo "== native: unit, golden and end-to-end tests, Lambda through its emulator (release profile, one build)"
 cargo test --release --workspace --locked
 
