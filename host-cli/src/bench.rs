@@ -140,8 +140,8 @@ pub fn run(args: BenchArgs) -> CliResult<()> {
     } else {
         args.threads.clone()
     };
-    if threads.contains(&0) {
-        return Err(CliError::usage("--threads needs thread counts of at least 1"));
+    for &n in &threads {
+        crate::translate::check_thread_count(n)?;
     }
     if args.cold_start && args.cold_start_runs == 0 {
         return Err(CliError::usage("--cold-start-runs must be at least 1"));

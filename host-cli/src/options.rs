@@ -58,12 +58,12 @@ pub struct DecodeArgs {
     #[arg(long, value_enum, value_name = "KIND")]
     pub length_penalty: Option<LengthPenaltyArg>,
     /// Length penalty parameter (wu).
-    #[arg(long, value_name = "X")]
+    #[arg(long, value_name = "X", allow_negative_numbers = true)]
     pub alpha: Option<f32>,
     #[arg(long, value_enum, value_name = "KIND")]
     pub coverage_penalty: Option<CoveragePenaltyArg>,
     /// Coverage penalty parameter.
-    #[arg(long, value_name = "X")]
+    #[arg(long, value_name = "X", allow_negative_numbers = true)]
     pub beta: Option<f32>,
     /// Forbid repeating any n-gram of this size (0 = off).
     #[arg(long, value_name = "N")]

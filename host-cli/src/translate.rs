@@ -151,11 +151,22 @@ fn translate_local(
     engine.run(&request, &mut |d, _| progress(d)).map_err(|e| relabel(e, name, lines))
 }
 
+/// A thread count the machine can run: at least 1 and at most one per core (more only adds
+/// switching, and an absurd count would ask the system for thousands of stacks).
+pub fn check_thread_count(n: usize) -> CliResult<()> {
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    if n == 0 {
+        return Err(CliError::usage("--threads must be at least 1"));
+    }
+    if n > cores {
+        return Err(CliError::usage(format!("--threads {n} is more than this machine's {cores} cores")));
+    }
+    Ok(())
+}
+
 pub fn init_global_threads(threads: Option<usize>) -> CliResult<()> {
     if let Some(n) = threads {
-        if n == 0 {
-            return Err(CliError::usage("--threads must be at least 1"));
-        }
+        check_thread_count(n)?;
         rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build_global()

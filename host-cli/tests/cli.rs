@@ -233,6 +233,33 @@ fn bad_usage_exits_2() {
 }
 
 #[test]
+fn out_of_range_values_are_named() {
+    // a negative number is a value, refused by the option's own check, not a clap "-- -1" hint
+    let err = fails(&retort(&["translate", "--alpha", "-1"], "CCO\n"), 2);
+    assert!(err.contains("alpha") && err.contains(">= 0") && !err.contains("-- -1"), "{err}");
+    let err = fails(&retort(&["translate", "--threads", "5000"], "CCO\n"), 2);
+    assert!(err.contains("--threads 5000 is more than this machine's"), "{err}");
+    let err = fails(&retort(&["bench", "--threads", "5000", "--limit", "1"], ""), 2);
+    assert!(err.contains("--threads 5000"), "{err}");
+}
+
+#[test]
+fn one_tokenization_rule_and_unknown_tokens_listed() {
+    // the seed's character-split form is the same input as the SMILES
+    let a = jsonl(&ok(&retort(&["translate", "--format", "jsonl"], "C C ( = O ) C l . O C C\n")));
+    let b = jsonl(&ok(&retort(&["translate", "--format", "jsonl"], "CC(=O)Cl.OCC\n")));
+    assert_eq!(a[0]["source_tokens"], b[0]["source_tokens"]);
+    assert_eq!(a[0]["predictions"], b[0]["predictions"]);
+    // unknown tokens are decoded as <unk> and listed, or refused on request
+    let c = jsonl(&ok(&retort(&["translate", "--format", "jsonl"], "CC[Te]O\n")));
+    assert_eq!(c[0]["unknown_source_tokens"], serde_json::json!(["[Te]"]));
+    let err = fails(&retort(&["translate", "--unknown-tokens", "refuse"], "CCO\nCC[Te]O\n"), 2);
+    assert!(err.contains("line 2") && err.contains("'[Te]'"), "{err}");
+    let err = fails(&retort(&["translate"], "CC\u{1}O\n"), 2);
+    assert!(err.contains("control character U+0001"), "{err}");
+}
+
+#[test]
 fn missing_model_file() {
     let o = retort(&["translate", "-m", "/no/such/model.retort"], "CCO\n");
     let err = fails(&o, 2);

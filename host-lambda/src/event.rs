@@ -203,7 +203,13 @@ pub fn parse_request(value: Value) -> Result<Request, FunctionError> {
     let Value::Object(fields) = &value else {
         return Err(FunctionError::request(format!("expected a JSON object, got {}", kind_of(&value))));
     };
-    let is_warmup = fields.get("warmup").and_then(Value::as_bool).unwrap_or(false);
+    let is_warmup = match fields.get("warmup") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(other) => {
+            return Err(FunctionError::request(format!("warmup: expected true or false, got {}", kind_of(other))))
+        }
+    };
     match (fields.contains_key("inputs"), fields.contains_key("data")) {
         (true, true) => {
             Err(FunctionError::request("both `inputs` (native request) and `data` (seed request) are set; send one"))
@@ -338,6 +344,7 @@ mod tests {
         let e = err(json!({"inputs": ["C"], "options": [1]}));
         assert!(e.starts_with("options:"), "{e}");
         assert!(err(json!({})).contains("missing field `inputs`"));
+        assert_eq!(err(json!({"warmup": "yes"})), "warmup: expected true or false, got a string");
         assert!(err(json!([1])).contains("expected a JSON object"));
         let e = err(json!({"httpMethod": "POST", "requestContext": {}, "body": "{not json"}));
         assert!(e.starts_with("body: not JSON"), "{e}");
