@@ -21,8 +21,9 @@ if ! "${CARGO_HOME:-$HOME/.cargo}/bin/s3s-fs" --version 2>/dev/null | grep -q "$
   cargo install s3s-fs --version "$S3S_FS_VERSION" --features binary --locked
 fi
 
-echo "== style: cargo fmt --check"
+echo "== style: cargo fmt --check, cargo clippy -D warnings"
 cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
 
 echo "== native: unit, golden and end-to-end tests, Lambda through its emulator (release profile, one build)"
 cargo test --release --workspace --locked

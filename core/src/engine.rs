@@ -47,6 +47,8 @@ pub struct TokenInput {
 }
 
 /// The native Transformer, or a model generated from ONNX that this host was built with.
+// One per engine: boxing the larger variant would only add an indirection on every step.
+#[allow(clippy::large_enum_variant)]
 enum EngineModel {
     Native(Transformer),
     Generated(BoxedModel),

@@ -79,6 +79,9 @@ struct Live {
     forbidden: HashMap<Vec<u32>, Rc<RefCell<HashSet<u32>>>>,
 }
 
+/// A finished hypothesis: score, ids, attention rows.
+type Finished = (f64, Vec<u32>, Option<Vec<Vec<f32>>>);
+
 /// Search state of one input.
 struct Item {
     index: usize,
@@ -86,7 +89,7 @@ struct Item {
     live: Vec<Live>,
     /// Cumulative log-probabilities (finished live: FINISHED_BEAM).
     log_probs: Vec<f64>,
-    finished: Vec<(f64, Vec<u32>, Option<Vec<Vec<f32>>>)>,
+    finished: Vec<Finished>,
     top_beam_finished: bool,
 }
 
@@ -429,7 +432,8 @@ impl<'m, M: Seq2SeqModel> Searcher<'m, M> {
 fn top_k(values: &[f32], k: usize) -> Vec<(usize, f32)> {
     let mut best: Vec<(usize, f32)> = Vec::with_capacity(k + 1);
     for (i, &x) in values.iter().enumerate() {
-        if best.len() == k && !(x > best[k - 1].1) {
+        // NaN never displaces anything: only a strictly greater value enters a full list.
+        if best.len() == k && x.partial_cmp(&best[k - 1].1) != Some(std::cmp::Ordering::Greater) {
             continue;
         }
         let pos = best.partition_point(|&(_, y)| y >= x);

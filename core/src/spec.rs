@@ -101,7 +101,7 @@ impl ModelSpec {
         if self.architecture != "transformer" {
             return bad(format!("unsupported architecture '{}'", self.architecture));
         }
-        if self.heads == 0 || self.d_model == 0 || self.d_model % self.heads != 0 {
+        if self.heads == 0 || self.d_model == 0 || !self.d_model.is_multiple_of(self.heads) {
             return bad(format!("d_model {} is not divisible by heads {}", self.d_model, self.heads));
         }
         if self.encoder_layers == 0 || self.decoder_layers == 0 || self.ff == 0 {

@@ -212,12 +212,12 @@ fn check_against_reference(spec: ModelSpec) {
         let mut prefix = vec![sp.tgt_bos];
         let mut score = 0.0;
         let attn = p.attention.as_ref().expect("attention");
-        for step in 0..opts.max_length {
+        for (step, want_attn) in attn.iter().enumerate().take(opts.max_length) {
             let (lp, a) = r.next(&mem, &prefix);
             let (best, best_lp) =
                 lp.iter().enumerate().fold((0, f64::NEG_INFINITY), |acc, (i, &x)| if x > acc.1 { (i, x) } else { acc });
             score += best_lp;
-            for (x, y) in a.iter().zip(&attn[step]) {
+            for (x, y) in a.iter().zip(want_attn) {
                 assert!((x - *y as f64).abs() < 1e-4, "attention step {step}: {x} vs {y}");
             }
             prefix.push(best as u32);

@@ -81,6 +81,8 @@ pub struct LoadedModel {
 
 /// The ONNX-generated models this binary was built with (one cargo feature each); bundles
 /// made for them load, others are refused with a message naming what is missing.
+// One push per cargo feature, so the list can be empty.
+#[allow(clippy::vec_init_then_push)]
 pub fn generated_models() -> Vec<&'static dyn GeneratedModelLoader> {
     #[allow(unused_mut)]
     let mut v: Vec<&'static dyn GeneratedModelLoader> = Vec::new();

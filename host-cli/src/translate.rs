@@ -65,6 +65,8 @@ pub struct TranslateArgs {
 }
 
 /// Where the decoding happens: here, or on a Retort Lambda function.
+// One per run: boxing the local model would only add an indirection.
+#[allow(clippy::large_enum_variant)]
 enum Backend {
     Local(LoadedModel),
     #[cfg(feature = "lambda")]

@@ -115,9 +115,7 @@ impl From<retort_core::Error> for FunctionError {
     fn from(e: retort_core::Error) -> Self {
         use retort_core::Error as E;
         match e {
-            E::InvalidOption { option, problem } if option == "options" => {
-                FunctionError::request(format!("options: {problem}"))
-            }
+            E::InvalidOption { option: "options", problem } => FunctionError::request(format!("options: {problem}")),
             E::InvalidOption { option, problem } => FunctionError::request(format!("options.{option}: {problem}")),
             E::InvalidInput { index, problem } => FunctionError::input(format!("inputs[{index}]: {problem}")),
             other => FunctionError::new(ErrorKind::ModelError, other.to_string()),

@@ -249,7 +249,7 @@ fn parse_model_bin(bytes: &[u8]) -> Result<ModelBin<'_>> {
             .iter()
             .try_fold(1usize, |acc, &d| acc.checked_mul(d))
             .ok_or_else(|| format_err(format!("variable '{name}' has an impossible shape {shape:?}")))?;
-        let expected = numel.checked_mul(dtype.size()).unwrap_or(usize::MAX);
+        let expected = numel.saturating_mul(dtype.size());
         if expected != num_bytes {
             return Err(format_err(format!(
                 "variable '{name}' has an invalid payload size: shape {shape:?} of {} needs {expected} bytes, \
@@ -516,7 +516,7 @@ fn dequantize(name: &str, shape: &[usize], data: &mut [f32], scale: &[f32]) -> R
         return Ok(());
     }
     let rows = shape.first().copied().unwrap_or(0);
-    if rows == 0 || scale.len() != rows || data.len() % rows != 0 {
+    if rows == 0 || scale.len() != rows || !data.len().is_multiple_of(rows) {
         return Err(format_err(format!(
             "quantization scale of '{name}' has {} values for a tensor of shape {shape:?}",
             scale.len()
@@ -893,10 +893,13 @@ fn read_norm(vars: &mut Vars, scope: &str, d: usize) -> Result<(Vec<f32>, Vec<f3
     Ok((gamma.data, beta.data))
 }
 
+/// A linear layer's bias, when it has one.
+type Bias = Option<Vec<f32>>;
+
 /// Linears by canonical prefix, in the order they were read, for the bias decision.
 #[derive(Default)]
 struct LinearSet {
-    items: Vec<(String, Vec<usize>, Vec<f32>, Option<Vec<f32>>)>,
+    items: Vec<(String, Vec<usize>, Vec<f32>, Bias)>,
 }
 
 impl LinearSet {
@@ -926,7 +929,7 @@ impl LinearSet {
 }
 
 /// Splits a fused projection [k*d, d] (+ bias [k*d]) into k [d, d] parts, in order.
-fn split_fused(lin: &Linear, parts: usize, d: usize) -> Result<Vec<(Vec<f32>, Option<Vec<f32>>)>> {
+fn split_fused(lin: &Linear, parts: usize, d: usize) -> Result<Vec<(Vec<f32>, Bias)>> {
     (0..parts)
         .map(|i| {
             let w = rows_of(&lin.weight, i * d, d, d)?;
@@ -1444,7 +1447,7 @@ pub fn import_ctranslate2_dir(dir: &Path, tokenizer: Option<TokenizerKind>) -> R
     if vars.dtypes_seen.contains_key("int8") || vars.dtypes_seen.contains_key("int16") {
         notes.push("quantized weights dequantized to f32 (w = q / scale)".into());
     }
-    if config.get("layer_norm_epsilon").map_or(true, |v| v.is_null()) {
+    if config.get("layer_norm_epsilon").is_none_or(|v| v.is_null()) {
         notes.push("layer_norm_epsilon not given: CTranslate2's default 1e-5 used".into());
     }
 

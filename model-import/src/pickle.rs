@@ -416,34 +416,28 @@ impl Drop for Value {
                         out.extend(items.iter_mut().map(|x| std::mem::replace(x, Value::None)));
                     }
                 }
-                Value::List(l) | Value::Set(l) => {
-                    if Rc::strong_count(l) == 1 {
-                        if let Ok(mut items) = l.try_borrow_mut() {
-                            out.append(&mut items);
+                Value::List(l) | Value::Set(l) if Rc::strong_count(l) == 1 => {
+                    if let Ok(mut items) = l.try_borrow_mut() {
+                        out.append(&mut items);
+                    }
+                }
+                Value::Dict(d) if Rc::strong_count(d) == 1 => {
+                    if let Ok(mut d) = d.try_borrow_mut() {
+                        d.index.clear();
+                        for (k, v) in d.entries.drain(..) {
+                            out.push(k);
+                            out.push(v);
                         }
                     }
                 }
-                Value::Dict(d) => {
-                    if Rc::strong_count(d) == 1 {
-                        if let Ok(mut d) = d.try_borrow_mut() {
-                            d.index.clear();
-                            for (k, v) in d.entries.drain(..) {
-                                out.push(k);
-                                out.push(v);
-                            }
-                        }
-                    }
-                }
-                Value::Object(o) => {
-                    if Rc::strong_count(o) == 1 {
-                        if let Ok(mut o) = o.try_borrow_mut() {
-                            out.append(&mut o.args);
-                            out.append(&mut o.list_items);
-                            out.extend(o.state.take());
-                            for (k, v) in o.dict_items.drain(..) {
-                                out.push(k);
-                                out.push(v);
-                            }
+                Value::Object(o) if Rc::strong_count(o) == 1 => {
+                    if let Ok(mut o) = o.try_borrow_mut() {
+                        out.append(&mut o.args);
+                        out.append(&mut o.list_items);
+                        out.extend(o.state.take());
+                        for (k, v) in o.dict_items.drain(..) {
+                            out.push(k);
+                            out.push(v);
                         }
                     }
                 }
@@ -1091,10 +1085,10 @@ impl<'a, 'p> Machine<'a, 'p> {
             ("builtins", "bytearray") | ("builtins", "bytes") => match &arg(0) {
                 None => Value::Bytes(Rc::from(Vec::new())),
                 Some(b @ Value::Bytes(_)) => b.clone(),
-                Some(Value::Str(s)) => encode_str(&s, arg(1).as_ref().and_then(Value::as_str).unwrap_or("utf-8"))
+                Some(Value::Str(s)) => encode_str(s, arg(1).as_ref().and_then(Value::as_str).unwrap_or("utf-8"))
                     .map(|b| Value::Bytes(Rc::from(b)))
                     .unwrap_or_else(|| opaque(&g, args.clone())),
-                Some(a) => match iter_items(&a) {
+                Some(a) => match iter_items(a) {
                     Some(items) => {
                         let bytes: Option<Vec<u8>> =
                             items.iter().map(|v| v.as_int().and_then(|i| u8::try_from(i).ok())).collect();
@@ -1109,7 +1103,7 @@ impl<'a, 'p> Machine<'a, 'p> {
             ("_codecs", "encode") => match (&arg(0), arg(1)) {
                 (Some(Value::Str(s)), enc) => {
                     let enc = enc.as_ref().and_then(Value::as_str).unwrap_or("utf-8").to_string();
-                    match encode_str(&s, &enc) {
+                    match encode_str(s, &enc) {
                         Some(b) => Value::Bytes(Rc::from(b)),
                         None => opaque(&g, args.clone()),
                     }

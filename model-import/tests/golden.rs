@@ -105,7 +105,7 @@ fn run(g: &Golden, engine: &Engine, scores: bool) -> Report {
                 continue;
             }
             if scores {
-                r.max_score_diff = r.max_score_diff.max((a.score as f64 - b.score).abs());
+                r.max_score_diff = r.max_score_diff.max((a.score - b.score).abs());
             }
             if let (Some(x), Some(y)) = (&a.attention, &b.attention) {
                 let rows = if attn_has_eos { x.len() } else { y.len() };

@@ -191,7 +191,7 @@ fn deeply_nested_values_do_not_overflow_the_stack() {
 
     // A tuple nested N deep, used as a dict key.
     let mut p = b"\x80\x02}N".to_vec();
-    p.extend(std::iter::repeat(0x85u8).take(N));
+    p.extend(std::iter::repeat_n(0x85u8, N));
     p.extend_from_slice(b"Ns.");
     let (v, _) = pickle::load_plain(&p).unwrap();
     assert_eq!(v.as_dict().unwrap().borrow().len(), 1);

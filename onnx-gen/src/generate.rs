@@ -38,8 +38,11 @@ pub struct Report {
 
 pub const GENERATOR: &str = concat!("retort-onnx-gen ", env!("CARGO_PKG_VERSION"), " (burn-onnx 0.22.0)");
 
+/// What [`check`] returns: the encoder's and decoder's bytes, the ops they use, and their node counts.
+pub type CheckedGraphs = (Vec<u8>, Vec<u8>, Vec<String>, usize, usize);
+
 /// Checks both graphs without generating anything: ops and the contract's signatures.
-pub fn check(encoder: &Path, decoder: &Path) -> Result<(Vec<u8>, Vec<u8>, Vec<String>, usize, usize)> {
+pub fn check(encoder: &Path, decoder: &Path) -> Result<CheckedGraphs> {
     let enc = std::fs::read(encoder).map_err(io(encoder))?;
     let dec = std::fs::read(decoder).map_err(io(decoder))?;
     let mut ops = std::collections::BTreeSet::new();

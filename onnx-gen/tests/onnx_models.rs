@@ -51,7 +51,7 @@ fn against_golden(engine: &Engine, g: &Value, name: &str) -> (usize, usize, f64)
         if same {
             equal += 1;
             for (w, p) in want.iter().zip(&got.predictions) {
-                worst = worst.max((w["score"].as_f64().expect("score") - p.score as f64).abs());
+                worst = worst.max((w["score"].as_f64().expect("score") - p.score).abs());
             }
         } else {
             eprintln!(
@@ -126,7 +126,7 @@ fn assert_same(a: &Engine, b: &Engine, sources: &[String], opts: &TranslateOptio
     assert_eq!(equal, sources.len(), "{what}: n-best lists must be identical");
     assert!(score <= max_score_diff, "{what}: score diff {score}");
     assert!(attn <= 1e-4, "{what}: attention diff {attn}");
-    assert!(opts.return_attention && hyps > 0 || !opts.return_attention);
+    assert!(!opts.return_attention || hyps > 0);
 }
 
 #[test]
@@ -184,8 +184,7 @@ fn host_without_the_model_names_it() {
 fn unsupported_op_is_named() {
     let data = repo().join("onnx-gen/tests/data");
     let err = retort_onnx_gen::check(&data.join("unsupported_encoder.onnx"), &data.join("unsupported_encoder.onnx"))
-        .err()
-        .expect("must be refused");
+        .expect_err("must be refused");
     let m = err.to_string();
     assert!(m.contains("node 'reverse_source'") && m.contains("op 'ReverseSequence'"), "{m}");
 }
@@ -194,7 +193,7 @@ fn unsupported_op_is_named() {
 fn contract_mismatch_is_named() {
     // the encoder graph offered as the decoder step: its inputs are not the step's
     let enc = repo().join("onnx-gen/tests/data/tiny_encoder.onnx");
-    let err = retort_onnx_gen::check(&enc, &enc).err().expect("must be refused");
+    let err = retort_onnx_gen::check(&enc, &enc).expect_err("must be refused");
     let m = err.to_string();
     assert!(m.contains("does not follow Retort's ONNX contract") && m.contains("tgt_ids"), "{m}");
 }

@@ -167,7 +167,7 @@ impl<G: ContractGraphs> Seq2SeqModel for OnnxModel<G> {
     fn reorder(&self, st: &mut OnnxState, rows: &[usize]) -> Result<()> {
         let width = st.width;
         let old_rows = st.blocks.len() * width;
-        if rows.len() % width != 0 || rows.iter().any(|&r| r >= old_rows) {
+        if !rows.len().is_multiple_of(width) || rows.iter().any(|&r| r >= old_rows) {
             return Err(Error::Model(format!("invalid reorder of {old_rows} rows by {rows:?}")));
         }
         let new_items: Vec<usize> = rows.chunks(width).map(|c| c[0] / width).collect();

@@ -26,6 +26,8 @@ impl Lin {
 }
 
 /// Final norm (pre-norm models), generator and log-softmax; see `output` for the choice.
+// One per model: boxing the larger variant would only add an indirection on every step.
+#[allow(clippy::large_enum_variant)]
 enum Output {
     /// In f64 on the host: generators up to `HOST_F64_LIMIT`.
     Host(OutputLayer),
@@ -396,6 +398,8 @@ impl Seq2SeqModel for Transformer {
         let padded: Vec<Vec<u32>> =
             sources.iter().map(|v| v.iter().copied().chain(std::iter::repeat(pad)).take(s).collect()).collect();
         let ids = self.embed_ids(&padded, s);
+        // burn takes one range per dimension: a one-element array is the slice of dimension 0.
+        #[allow(clippy::single_range_in_vec_init)]
         let pos = self.enc_pos.clone().slice([0..s]).unsqueeze::<3>();
         let mut x = embedding(self.src_emb.clone(), ids).mul_scalar(self.spec.embedding_scale) + pos;
 
@@ -464,6 +468,7 @@ impl Seq2SeqModel for Transformer {
             TensorData::new(tokens.iter().map(|&t| t as i64).collect::<Vec<_>>(), [rows]),
             &self.device,
         );
+        #[allow(clippy::single_range_in_vec_init)] // one range per dimension, as above
         let pos = self.dec_pos.clone().slice([st.step..st.step + 1]);
         let mut x: Tensor<2> = self.tgt_emb.clone().select(0, ids).mul_scalar(self.spec.embedding_scale) + pos;
 
@@ -483,7 +488,7 @@ impl Seq2SeqModel for Transformer {
                 }
                 cache.push(li, k, v);
                 let ctx = cache.attend(li, &q, &lineage, heads, scale);
-                Ok(layer.self_out.forward(self.from_host(ctx, rows)))
+                Ok(layer.self_out.forward(self.host_matrix(ctx, rows)))
             })?;
 
             let want = if li == last { attention } else { None };
@@ -496,7 +501,7 @@ impl Seq2SeqModel for Transformer {
                 if p.is_some() {
                     probs = p;
                 }
-                Ok(layer.cross_out.forward(self.from_host(ctx, rows)))
+                Ok(layer.cross_out.forward(self.host_matrix(ctx, rows)))
             })?;
             x = self.residual(x, &layer.norm_ffn, |h| layer.ffn.forward(h));
         }
@@ -517,7 +522,7 @@ impl Seq2SeqModel for Transformer {
     fn reorder(&self, st: &mut TransformerState, rows: &[usize]) -> Result<()> {
         let width = st.width;
         let old_rows = st.rows();
-        if rows.len() % width != 0 || rows.iter().any(|&r| r >= old_rows) {
+        if !rows.len().is_multiple_of(width) || rows.iter().any(|&r| r >= old_rows) {
             return Err(Error::Model(format!("invalid reorder of {old_rows} rows by {rows:?}")));
         }
         let new_items: Vec<usize> = rows.chunks(width).map(|c| c[0] / width).collect();
@@ -535,7 +540,7 @@ fn to_host<const D: usize>(t: Tensor<D>, what: &str) -> Result<Vec<f32>> {
 }
 
 impl Transformer {
-    fn from_host(&self, data: Vec<f32>, rows: usize) -> Tensor<2> {
+    fn host_matrix(&self, data: Vec<f32>, rows: usize) -> Tensor<2> {
         let d = data.len() / rows.max(1);
         Tensor::from_data(TensorData::new(data, [rows, d]), &self.device)
     }
