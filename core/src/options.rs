@@ -51,6 +51,25 @@ pub enum BeamCompat {
     OpennmtPy3,
 }
 
+/// How `min_length` keeps the end token out, which decides the scores of the steps it covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum MinLengthRule {
+    /// OpenNMT-py: the end token's log-probability is overwritten after the softmax; the other
+    /// tokens keep their log-probabilities.
+    #[default]
+    LogProbs,
+    /// CTranslate2: the end token is disabled in the logits, before the softmax, so the other
+    /// tokens' log-probabilities rise by -ln(1 - p(end)) on those steps.
+    Logits,
+}
+
+impl MinLengthRule {
+    fn is_log_probs(&self) -> bool {
+        *self == MinLengthRule::LogProbs
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TranslateOptions {
@@ -58,6 +77,10 @@ pub struct TranslateOptions {
     pub n_best: usize,
     /// Minimum number of generated tokens before the end token is allowed.
     pub min_length: usize,
+    /// How `min_length` keeps the end token out (OpenNMT-py's or CTranslate2's scores). Not
+    /// written when default, so bundles keep their bytes.
+    #[serde(skip_serializing_if = "MinLengthRule::is_log_probs")]
+    pub min_length_rule: MinLengthRule,
     /// Maximum number of generated tokens (the end token included).
     pub max_length: usize,
     pub length_penalty: LengthPenalty,
@@ -118,6 +141,7 @@ impl Default for TranslateOptions {
             beam_size: 5,
             n_best: 1,
             min_length: 0,
+            min_length_rule: MinLengthRule::LogProbs,
             max_length: 100,
             length_penalty: LengthPenalty::None,
             alpha: 0.0,

@@ -20,7 +20,7 @@ use std::rc::Rc;
 
 use crate::error::{Error, Result};
 use crate::model::{AttentionKind, Seq2SeqModel};
-use crate::options::{BeamCompat, CoveragePenalty, LengthPenalty, TranslateOptions};
+use crate::options::{BeamCompat, CoveragePenalty, LengthPenalty, MinLengthRule, TranslateOptions};
 
 /// Scores OpenNMT-py writes into forbidden entries; kept so near-ties resolve the same way.
 const FORBID_EOS: f32 = -1e20;
@@ -201,6 +201,9 @@ impl<'m, M: Seq2SeqModel> Searcher<'m, M> {
                 for b in 0..beam {
                     let row = &mut step_log_probs[(ii * beam + b) * v..(ii * beam + b + 1) * v];
                     if cur_len <= opts.min_length {
+                        if opts.min_length_rule == MinLengthRule::Logits {
+                            renormalize_without(row, t.eos as usize);
+                        }
                         row[t.eos as usize] = FORBID_EOS.into();
                     }
                     if opts.ban_unk_token {
@@ -380,7 +383,11 @@ impl<'m, M: Seq2SeqModel> Searcher<'m, M> {
                     continue;
                 }
                 let item = r / width;
-                let mut row: Vec<f32> = out.log_probs[r * v..(r + 1) * v].iter().map(|&x| x as f32).collect();
+                let mut log_probs = out.log_probs[r * v..(r + 1) * v].to_vec();
+                if step < opts.min_length && opts.min_length_rule == MinLengthRule::Logits {
+                    renormalize_without(&mut log_probs, t.eos as usize);
+                }
+                let mut row: Vec<f32> = log_probs.iter().map(|&x| x as f32).collect();
                 if step < opts.min_length {
                     row[t.eos as usize] = f32::NEG_INFINITY;
                 }
@@ -391,7 +398,7 @@ impl<'m, M: Seq2SeqModel> Searcher<'m, M> {
                     Some(&f) => f,
                     None => sample_token(&row, opts, &mut rng),
                 };
-                scores[r] += out.log_probs[r * v + tok as usize];
+                scores[r] += log_probs[tok as usize];
                 seqs[r].push(tok);
                 if let Some(a) = &out.attention {
                     attn[r].push(a[r * out.src_len..r * out.src_len + inputs[item].source.len()].to_vec());
@@ -425,6 +432,16 @@ impl<'m, M: Seq2SeqModel> Searcher<'m, M> {
             results.push(hyps);
         }
         Ok(results)
+    }
+}
+
+/// Log-probabilities of a softmax with token `skip` removed (CTranslate2 disables a token in
+/// the logits, before its softmax): every other entry rises by -ln(1 - p(skip)). A row where
+/// `skip` holds all the mass is left as it is.
+fn renormalize_without(row: &mut [f64], skip: usize) {
+    let rest = (-row[skip].exp()).ln_1p();
+    if rest.is_finite() {
+        row.iter_mut().for_each(|x| *x -= rest);
     }
 }
 
@@ -525,6 +542,21 @@ mod tests {
         assert!((length_penalty(LengthPenalty::Wu, 0.6, 7) - 2f32.powf(0.6)).abs() < 1e-6);
         assert!((coverage_penalty(CoveragePenalty::Summary, 0.5, &[2.0, 0.5]) - 0.5).abs() < 1e-6);
         assert!((coverage_penalty(CoveragePenalty::Wu, 1.0, &[2.0, 0.5]) - 0.5f32.ln().abs()).abs() < 1e-6);
+    }
+
+    #[test]
+    fn renormalizing_without_a_token_is_a_softmax_over_the_others() {
+        let logits = [1.0f64, -0.5, 2.0, 0.25];
+        let log_softmax = |l: &[f64]| {
+            let lse = l.iter().map(|x| x.exp()).sum::<f64>().ln();
+            l.iter().map(|x| x - lse).collect::<Vec<f64>>()
+        };
+        let mut row = log_softmax(&logits);
+        renormalize_without(&mut row, 2);
+        let expect = log_softmax(&[1.0, -0.5, 0.25]);
+        for (got, want) in [row[0], row[1], row[3]].iter().zip(&expect) {
+            assert!((got - want).abs() < 1e-12, "{got} vs {want}");
+        }
     }
 
     #[test]

@@ -45,7 +45,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use retort_core::bundle::sha256_hex;
-use retort_core::options::AttentionChoice;
+use retort_core::options::{AttentionChoice, MinLengthRule};
 use retort_core::spec::{names, sinusoidal_table, Activation, ModelSpec, NormPosition, PositionKind, SpecialTokens};
 use retort_core::tokenize::SideTokenizer;
 use retort_core::{Bundle, BundleMeta, Provenance, TensorData, TokenizerKind, TranslateOptions};
@@ -1451,7 +1451,16 @@ pub fn import_ctranslate2_dir(dir: &Path, tokenizer: Option<TokenizerKind>) -> R
         notes.push("layer_norm_epsilon not given: CTranslate2's default 1e-5 used".into());
     }
 
-    let decoding = TranslateOptions { attention: attention_choice, ..TranslateOptions::default() };
+    // CTranslate2's translate_batch / translate_file stop the end token at the first step
+    // (min_decoding_length 1) by disabling it in the logits, before the softmax: the first
+    // step's log-probabilities are renormalized over the other tokens, so its scores exceed
+    // OpenNMT-py-style masking by -ln(1 - p(end at step 1)) (1e-6 to 1e-3 on the aren model).
+    let decoding = TranslateOptions {
+        attention: attention_choice,
+        min_length: 1,
+        min_length_rule: MinLengthRule::Logits,
+        ..TranslateOptions::default()
+    };
     let meta = BundleMeta {
         spec,
         tokenizer_kind: kind,
