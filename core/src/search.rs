@@ -181,7 +181,13 @@ impl<'m, M: Seq2SeqModel> Searcher<'m, M> {
             })
             .collect();
         let mut results: Vec<Vec<Hypothesis>> = vec![Vec::new(); inputs.len()];
-        let block = opts.block_ngram_repeat;
+        // OpenNMT-py 1.2 looks blocked tokens up under the last n-1 generated tokens, sliced as
+        // `seq[-(n-1):]`: for n = 1 that is `seq[-0:]`, the whole sequence, never the empty key the
+        // sets are stored under, so unigram blocking never blocks anything there.
+        let block = match (opts.block_ngram_repeat, opts.beam_compat) {
+            (1, BeamCompat::OpennmtPy1) => 0,
+            (n, _) => n,
+        };
 
         for _ in 0..opts.max_length {
             let feed: Vec<u32> =

@@ -165,6 +165,7 @@ fn opennmt_1_2_beam_search_cases() {
         "onmt12-lp-wu.json",
         "onmt12-lp-avg.json",
         "onmt12-ngram.json",
+        "onmt12-ngram1.json",
         "onmt12-coverage.json",
     ] {
         if repo().join("fixtures/golden").join(f).exists() {
