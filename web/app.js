@@ -1,6 +1,6 @@
 // The page: input chemistry with RDKit.js (main thread), the engine in a Web Worker.
 const $ = (id) => document.getElementById(id);
-const state = { info: null, last: null, selected: 0, reactants: '', rdkit: null, builtIn: true };
+const state = { info: null, last: null, selected: 0, rows: [], reactants: '', rdkit: null, builtIn: true, task: null };
 // For tests and the benchmark (read-only use).
 window.__retort = state;
 
@@ -27,8 +27,17 @@ function call(type, payload = {}, progress, transfer = []) {
 
 // ---------- helpers ----------
 function showError(msg) { const e = $('error'); e.textContent = msg; e.hidden = !msg; }
+function showWarning(msg) { const e = $('warning'); e.textContent = msg; e.hidden = !msg; }
 function status(msg) { $('status').textContent = msg; }
-const pct = (p) => `${(p * 100).toFixed(p < 0.001 ? 3 : 1)}%`;
+// Sequence probabilities span many orders of magnitude (a toy model's 5th best is often
+// 1e-8), so below 0.1 % they are written as a power of ten instead of rounding to 0.000 %.
+const SUP = { '-': '⁻', 0: '⁰', 1: '¹', 2: '²', 3: '³', 4: '⁴', 5: '⁵', 6: '⁶', 7: '⁷', 8: '⁸', 9: '⁹' };
+function pct(p) {
+  const x = p * 100;
+  if (x >= 0.1 || x === 0) return `${x.toFixed(x >= 1 || x === 0 ? 1 : 2)}%`;
+  const [m, e] = x.toExponential(1).split('e');
+  return `${m}×10${[...String(+e)].map((c) => SUP[c]).join('')}%`;
+}
 const fmtMs = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
 function esc(s) { return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c])); }
 function dl(el, pairs) {
@@ -45,14 +54,37 @@ const canonical = (smi) => withMol(smi, (m) => m.get_smiles(JSON.stringify({ doI
 // As the seed prepared its data: each '.'-separated part parsed, stereo removed, canonical SMILES.
 function prepareReactants(text) {
   const parts = text.trim().split('.').map((s) => s.trim());
-  if (!text.trim()) throw new Error('Enter reactant SMILES first.');
+  const { part } = state.task;
+  if (!text.trim()) throw new Error(`Enter ${part} SMILES first.`);
   return parts.map((p, i) => {
     const c = p ? canonical(p) : null;
-    if (!c) throw new Error(`Cannot parse reactant ${parts.length > 1 ? `${i + 1} ` : ''}'${p}' as SMILES. Check brackets, ring closures and atom symbols.`);
+    if (!c) throw new Error(`Cannot parse ${part} ${parts.length > 1 ? `${i + 1} ` : ''}'${p}' as SMILES. Check brackets, ring closures and atom symbols.`);
     return c;
   }).join('.');
 }
 const svgOf = (smi, w, h) => withMol(smi, (m) => m.get_svg(w, h));
+
+// ---------- what the model does ----------
+// Labels follow the model: the page knows its two built-ins; a bundle from disk carries no
+// task in its metadata, so it gets neutral words. oneMolecule: the model that expects a single
+// molecule (a '.'-separated input gets a warning).
+const TASKS = {
+  reaction: { input: "Reactants (SMILES, '.'-separated)", placeholder: 'e.g. CC(=O)Cl.NCc1ccccc1', part: 'reactant',
+    output: 'Predicted product', drawing: 'Reaction', from: 'reactants', to: 'product' },
+  analogue: { input: 'Molecule (SMILES)', placeholder: 'e.g. COc1ccc(S(=O)[O-])cc1', part: 'molecule', oneMolecule: 'ANNalog',
+    output: 'Generated analogue', drawing: 'Molecule and analogue', from: 'input molecule', to: 'analogue' },
+  generic: { input: 'Input (SMILES)', placeholder: 'SMILES', part: 'input part',
+    output: 'Prediction', drawing: 'Input and prediction', from: 'input', to: 'prediction' },
+};
+function setTask(name) {
+  const t = state.task = TASKS[name];
+  $('smiles-label').textContent = t.input;
+  $('smiles').placeholder = t.placeholder;
+  $('output-label').textContent = t.output;
+  $('drawing-title').textContent = t.drawing;
+  showWarning('');
+  clearResults();
+}
 
 // ---------- model ----------
 function showModel(info, timings) {
@@ -96,12 +128,43 @@ function showTimings() {
 }
 
 // ---------- prediction ----------
+// Results belong to the input they answer: an edit marks them stale (dimmed, with a note
+// naming their input) until the next prediction; an error clears them.
+const inputKey = () => JSON.stringify([$('smiles').value.trim(), $('beam').value, $('nbest').value, $('attn-kind').value]);
+function markStale() {
+  const stale = !!state.last && inputKey() !== state.last.key;
+  document.body.classList.toggle('stale', stale);
+  $('stale-note').hidden = !stale;
+  if (stale) {
+    $('stale-note').innerHTML = `Stale: these results answer <code>${esc(state.last.text)}</code> ` +
+      `(beam ${state.last.options.beam_size}, n-best ${state.last.options.n_best}), not the input above. Press Predict to update.`;
+  }
+}
+function clearResults() {
+  state.last = null;
+  state.rows = [];
+  $('results').tBodies[0].innerHTML = '';
+  $('timing').textContent = '';
+  $('model-input').textContent = '—';
+  const t = state.task;
+  $('drawing').innerHTML = `<p class="muted">Run a prediction to see the ${t.from} and the selected ${t.to}.</p>`;
+  $('heatmap').innerHTML = '<p class="muted">The attention map of the selected prediction appears here.</p>';
+  markStale();
+}
+function failed(msg) { clearResults(); showError(msg); }
+
 async function predict() {
   showError('');
+  showWarning('');
+  const key = inputKey(), text = $('smiles').value.trim();
   let input;
-  try { input = prepareReactants($('smiles').value); } catch (e) { showError(e.message); $('smiles').focus(); return; }
+  try { input = prepareReactants($('smiles').value); } catch (e) { failed(e.message); $('smiles').focus(); return; }
+  const parts = input.split('.').length;
+  if (state.task.oneMolecule && parts > 1) {
+    showWarning(`${state.task.oneMolecule} generates analogues of one molecule; this input has ${parts} '.'-separated parts, ` +
+      'a mixture it was not trained on. Its predictions are unlikely to mean much.');
+  }
   state.reactants = input;
-  $('model-input').textContent = input;
   const options = {
     beam_size: +$('beam').value || 1,
     n_best: +$('nbest').value || 1,
@@ -112,64 +175,99 @@ async function predict() {
   status('Predicting…');
   try {
     const r = await call('translate', { inputs: [input], options });
-    state.last = { ...r.result[0], options, input };
+    state.last = { ...r.result[0], options, input, key, text };
+    // Canonical SMILES (RDKit) once per prediction: validity, drawing and duplicate merging.
+    for (const p of state.last.predictions) p.canonical = canonical(p.text.replace(/ /g, ''));
+    $('model-input').textContent = input;
     state.timings.predict_ms = r.ms;
     showTimings();
     $('timing').textContent = `${fmtMs(r.ms)} · beam ${options.beam_size}`;
-    renderResults();
+    renderResults(true);
+    markStale();
     status(`Done: ${state.last.predictions.length} prediction(s).`);
   } catch (e) {
-    showError(e.message);
+    failed(e.message);
     status('');
   } finally {
     $('predict').disabled = false;
   }
 }
 
-function renderResults() {
+// The rows shown: the model's n-best in rank order, optionally without invalid SMILES and with
+// the spellings of one molecule merged (probabilities summed: the model's total for that molecule).
+function viewRows(preds) {
+  const hide = $('hide-invalid').checked, merge = $('merge-dups').checked;
+  const rows = [], byMol = new Map();
+  preds.forEach((p, i) => {
+    if (hide && !p.canonical) return;
+    const prob = Math.exp(p.score);
+    const first = p.canonical ? byMol.get(p.canonical) : undefined;
+    if (first && merge) { first.ranks.push(i + 1); first.prob += prob; return; }
+    const row = { i, ranks: [i + 1], prob, dupOf: first?.i };
+    if (p.canonical && !first) byMol.set(p.canonical, row);
+    rows.push(row);
+  });
+  return rows;
+}
+
+// fresh: a new prediction, whose default selection is the best valid row (an invalid SMILES
+// cannot be drawn and is seldom what anyone wants first); a view toggle keeps the selection.
+function renderResults(fresh = false) {
+  const preds = state.last.predictions;
   const tbody = $('results').tBodies[0];
   tbody.innerHTML = '';
-  state.last.predictions.forEach((p, i) => {
-    const smi = p.text.replace(/ /g, '');
-    const canon = canonical(smi);
-    p.canonical = canon;
-    const prob = Math.exp(p.score);
+  state.rows = viewRows(preds);
+  state.rows.forEach((row, j) => {
+    const p = preds[row.i];
     const tr = document.createElement('tr');
     tr.tabIndex = 0;
-    tr.dataset.rank = i + 1;
-    tr.innerHTML = `<td class="num">${i + 1}</td><td class="smi">${esc(canon || smi)}</td>` +
-      `<td class="num prob">${pct(prob)}<span class="bar" style="width:${Math.max(1, prob * 60)}px"></span></td>` +
+    tr.dataset.rank = row.i + 1;
+    const smi = p.canonical || p.text.replace(/ /g, '');
+    const tag = row.ranks.length > 1 ? `<span class="tag">ranks ${row.ranks.join(', ')}</span>`
+      : row.dupOf !== undefined ? `<span class="tag">same molecule as #${row.dupOf + 1}</span>` : '';
+    tr.innerHTML = `<td class="num">${row.i + 1}</td><td class="smi">${esc(smi)}${tag}</td>` +
+      `<td class="num prob" title="${row.prob}">${pct(row.prob)}<span class="bar" style="width:${Math.max(1, row.prob * 60)}px"></span></td>` +
       `<td class="num score">${p.score.toFixed(4)}</td>` +
-      `<td class="${canon ? 'ok' : 'bad'} valid">${canon ? 'valid' : 'invalid'}</td>`;
-    tr.addEventListener('click', () => select(i));
+      `<td class="${p.canonical ? 'ok' : 'bad'} valid">${p.canonical ? 'valid' : 'invalid'}</td>`;
+    tr.addEventListener('click', () => select(row.i));
     tr.addEventListener('keydown', (e) => {
-      if (e.key === 'ArrowDown' && i + 1 < state.last.predictions.length) { select(i + 1, true); e.preventDefault(); }
-      if (e.key === 'ArrowUp' && i > 0) { select(i - 1, true); e.preventDefault(); }
+      const k = { ArrowDown: j + 1, ArrowUp: j - 1 }[e.key];
+      if (k !== undefined && state.rows[k]) { select(state.rows[k].i, true); e.preventDefault(); }
     });
     tbody.appendChild(tr);
   });
-  select(0);
+  if (state.rows.length) {
+    const kept = !fresh && state.rows.find((r) => r.i === state.selected);
+    select((kept || state.rows.find((r) => preds[r.i].canonical) || state.rows[0]).i);
+  } else {
+    tbody.innerHTML = `<tr class="none"><td colspan="5" class="muted">All ${preds.length} predictions are invalid SMILES; untick “hide invalid” to see them.</td></tr>`;
+    $('drawing').innerHTML = '<p class="muted">No valid prediction to draw.</p>';
+    $('heatmap').innerHTML = '';
+  }
   if (!performance.getEntriesByName('first-result').length) performance.mark('first-result');
 }
 
 function select(i, focus = false) {
   state.selected = i;
   const rows = [...$('results').tBodies[0].rows];
-  rows.forEach((r, j) => r.classList.toggle('selected', j === i));
-  if (focus) rows[i].focus();
+  rows.forEach((r) => r.classList.toggle('selected', +r.dataset.rank === i + 1));
+  if (focus) rows.find((r) => +r.dataset.rank === i + 1)?.focus();
   const p = state.last.predictions[i];
   drawReaction(state.last.input, p);
   drawHeatmap(state.last.source_tokens, p);
 }
 
 function drawReaction(reactants, p) {
+  const t = state.task;
+  // The caption matches the selected row: a merged row's ranks and summed probability.
+  const row = state.rows.find((w) => w.i === state.selected);
   const r = svgOf(reactants, 300, 210);
   const prod = p.canonical ? svgOf(p.canonical, 210, 210) : null;
   $('drawing').innerHTML =
-    `<div class="mol reactants">${r || '<p class="bad">reactants cannot be drawn</p>'}<div class="cap">reactants</div></div>` +
+    `<div class="mol reactants">${r || `<p class="bad">${t.from} cannot be drawn</p>`}<div class="cap">${t.from}</div></div>` +
     `<div class="arrow" aria-hidden="true">→</div>` +
     `<div class="mol product">${prod || `<p class="bad">prediction ${state.selected + 1} is not a valid molecule</p>`}` +
-    `<div class="cap">prediction ${state.selected + 1} · ${pct(Math.exp(p.score))}</div></div>`;
+    `<div class="cap">${row.ranks.length > 1 ? `predictions ${row.ranks.join(', ')}` : `prediction ${row.i + 1}`} · ${pct(row.prob)}</div></div>`;
 }
 
 // ---------- attention heatmap ----------
@@ -233,8 +331,10 @@ function drawHeatmap(sourceTokens, p) {
 // ---------- wiring ----------
 $('predict-form').addEventListener('submit', (e) => { e.preventDefault(); predict(); });
 $('examples').addEventListener('change', () => {
-  if ($('examples').value) { $('smiles').value = $('examples').value; $('smiles').focus(); }
+  if ($('examples').value) { $('smiles').value = $('examples').value; $('smiles').focus(); markStale(); }
 });
+for (const id of ['smiles', 'beam', 'nbest', 'attn-kind']) $(id).addEventListener('input', markStale);
+for (const id of ['hide-invalid', 'merge-dups']) $(id).addEventListener('change', () => state.last && renderResults());
 $('bundle-file').addEventListener('change', async () => {
   const f = $('bundle-file').files[0];
   if (!f) return;
@@ -244,6 +344,7 @@ $('bundle-file').addEventListener('change', async () => {
     const bytes = await f.arrayBuffer();
     const r = await call('load', { bytes }, null, [bytes]);
     state.builtIn = false;
+    setTask('generic');
     showModel(r.info, r.timings);
     applyDefaults(r.defaults);
     status(`Loaded ${f.name} (${(f.size / 1048576).toFixed(1)} MB).`);
@@ -276,6 +377,7 @@ async function useBuiltIn(name) {
   const r = await call('load', { bytes }, null, [bytes]);
   state.builtIn = name === 'default';
   $('model-choice').value = name;
+  setTask(name === 'annalog' ? 'analogue' : 'reaction');
   await fillExamples(m.examples);
   showModel(r.info, r.timings);
   applyDefaults(r.defaults);
@@ -289,6 +391,7 @@ function applyDefaults(d) {
 }
 
 async function main() {
+  setTask('reaction');
   const t0 = performance.now();
   const rdkitReady = window.initRDKitModule({ locateFile: () => 'pkg/RDKit_minimal.wasm' }).then((m) => {
     state.rdkit = m;

@@ -1,5 +1,7 @@
 // The demo page in real (headless) Chromium: predictions equal the native CLI, heatmap,
-// molecule drawings, errors, loading a bundle from disk. Screenshots in web/test-artifacts/.
+// molecule drawings, errors, loading a bundle from disk; stale results, valid-first selection,
+// the n-best toggles, tiny probabilities, model-specific labels, phone widths.
+// Screenshots in web/test-artifacts/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -31,6 +33,25 @@ async function predict(page, { example, smiles, beam = 5, nbest = 5 }) {
   await page.press('#smiles', 'Enter');
 }
 
+// The table's probability text ('12.3%', '0.42%', '2.4×10⁻⁶%') as a number in percent.
+const SUP = '⁰¹²³⁴⁵⁶⁷⁸⁹';
+function parseProb(text) {
+  const m = text.match(/^([\d.]+)(?:×10(⁻?)([⁰¹²³⁴⁵⁶⁷⁸⁹]+))?%/);
+  assert.ok(m, `probability text '${text}'`);
+  const e = m[3] ? (m[2] ? -1 : 1) * +[...m[3]].map((c) => SUP.indexOf(c)).join('') : 0;
+  return +m[1] * 10 ** e;
+}
+// Shown to its printed precision: 0.1 point at and above 1 %, two significant digits below.
+function assertProb(text, p) {
+  const shown = parseProb(text), want = 100 * p;
+  const tol = want >= 1 ? 0.051 : want * 0.051;
+  assert.ok(Math.abs(shown - want) <= tol, `probability '${text}' vs ${want}%`);
+}
+
+const rowsOf = (page) => page.$$eval('#results tbody tr', (trs) => trs.map((tr) => ({
+  rank: +tr.dataset.rank, smi: tr.querySelector('.smi')?.textContent, prob: tr.querySelector('.prob')?.textContent,
+  valid: tr.querySelector('.valid')?.textContent, selected: tr.classList.contains('selected') })));
+
 test('an example predicts the same n-best and scores as the native CLI', async () => {
   const { page } = ctx;
   await predict(page, { example: 0, beam: 5, nbest: 5 });
@@ -52,7 +73,7 @@ test('an example predicts the same n-best and scores as the native CLI', async (
   assert.equal(rows.length, 5);
   rows.forEach((r, k) => {
     assert.equal(r.score, last.predictions[k].score.toFixed(4));
-    assert.ok(Math.abs(parseFloat(r.prob) - 100 * Math.exp(last.predictions[k].score)) < 0.06, `prob ${r.prob}`);
+    assertProb(r.prob, Math.exp(last.predictions[k].score));
     assert.match(r.valid, /^(valid|invalid)$/);
   });
 
@@ -116,6 +137,8 @@ test('a bundle loaded from disk is used (and a broken one is refused)', async ()
   const info = await page.evaluate(() => window.__retort.info);
   assert.match(info.provenance.source_name, /model_zip\.pt/);
   assert.match(await page.textContent('#model-info'), /loaded from your disk/);
+  // A bundle's task is unknown to the page: neutral labels.
+  assert.equal(await page.textContent('#output-label'), 'Prediction');
   await predict(page, { smiles: 'CC(=O)Cl.NCc1ccccc1', beam: 4, nbest: 3 });
   await page.waitForSelector('#results tbody tr');
   const last = await page.evaluate(() => ({ input: window.__retort.last.input,
@@ -156,4 +179,140 @@ test('ANNalog, the second built-in model, generates the same analogues as the na
   await page.screenshot({ path: path.join(ART, 'annalog.png'), fullPage: true });
   await page.selectOption('#model-choice', 'default');
   await page.waitForFunction(() => /Molecular Transformer/.test(document.getElementById('status').textContent), null, { timeout: 60000 });
+});
+
+test('results go stale when the input is edited, and are cleared on an error', async () => {
+  const { page } = ctx;
+  await predict(page, { example: 0, beam: 3, nbest: 3 });
+  await page.waitForSelector('#results tbody tr', { timeout: 60000 });
+  const text = await page.inputValue('#smiles');
+  assert.equal(await page.isHidden('#stale-note'), true);
+  // A typo: the old answers are dimmed and say which input they answer.
+  await page.fill('#smiles', 'CC(=O)Cl.C1CC(');
+  assert.equal(await page.isVisible('#stale-note'), true);
+  assert.ok((await page.textContent('#stale-note')).includes(text), 'note names the input the results answer');
+  assert.equal(await page.evaluate(() => document.body.classList.contains('stale')), true);
+  assert.ok(+(await page.$eval('#drawing', (e) => getComputedStyle(e).opacity)) < 1, 'drawing dimmed');
+  assert.match(await page.textContent('.heatmap-panel h2'), /Attention/);
+  await page.screenshot({ path: path.join(ART, 'stale.png'), fullPage: true });
+  // Typing the old input back makes them current again.
+  await page.fill('#smiles', text);
+  assert.equal(await page.isHidden('#stale-note'), true);
+  // A changed beam width is a different question too.
+  await page.fill('#beam', '4');
+  assert.equal(await page.isVisible('#stale-note'), true);
+  // The typo predicted: an error, and nothing left from the previous input.
+  await page.fill('#smiles', 'CC(=O)Cl.C1CC(');
+  await page.press('#smiles', 'Enter');
+  await page.waitForSelector('#error:not([hidden])');
+  assert.equal(await page.$$eval('#results tbody tr', (r) => r.length), 0);
+  assert.equal(await page.$$eval('#drawing svg', (r) => r.length), 0);
+  assert.equal(await page.$$eval('#heatmap rect.cell', (r) => r.length), 0);
+  assert.equal(await page.textContent('#model-input'), '—');
+  assert.equal(await page.isHidden('#stale-note'), true);
+  assert.equal(await page.evaluate(() => window.__retort.last), null);
+});
+
+test('the first selection is the best valid prediction, not rank 1', async () => {
+  const { page } = ctx;
+  // The toy model's n-best for example 2 leads with invalid SMILES.
+  await predict(page, { example: 1, beam: 5, nbest: 5 });
+  await page.waitForSelector('#results tbody tr', { timeout: 60000 });
+  const rows = await rowsOf(page);
+  const firstValid = rows.find((r) => r.valid === 'valid');
+  assert.ok(firstValid && firstValid.rank > 1, `needs an n-best led by an invalid SMILES: ${JSON.stringify(rows)}`);
+  assert.deepEqual(rows.filter((r) => r.selected).map((r) => r.rank), [firstValid.rank]);
+  assert.equal(await page.evaluate(() => window.__retort.selected), firstValid.rank - 1);
+  assert.equal((await page.$$('#drawing .product svg')).length, 1, 'the product is drawn');
+  assert.match(await page.textContent('#drawing .product .cap'), new RegExp(`prediction ${firstValid.rank} `));
+});
+
+test('tiny probabilities are readable, never 0.000%', async () => {
+  const { page } = ctx;
+  await predict(page, { example: 1, beam: 5, nbest: 5 });
+  await page.waitForSelector('#results tbody tr', { timeout: 60000 });
+  const scores = await page.evaluate(() => window.__retort.last.predictions.map((p) => p.score));
+  const rows = await rowsOf(page);
+  assert.ok(Math.exp(Math.min(...scores)) < 1e-5, 'needs a prediction below 10⁻⁵');
+  rows.forEach((r, k) => {
+    assert.ok(parseProb(r.prob) > 0, `rank ${k + 1} shows ${r.prob}`);
+    assertProb(r.prob, Math.exp(scores[k]));
+  });
+  assert.ok(rows.some((r) => /^\d\.\d×10⁻[⁰¹²³⁴⁵⁶⁷⁸⁹]+%/.test(r.prob)), 'a power of ten is shown');
+});
+
+test('"merge duplicates" and "hide invalid" toggles', async () => {
+  const { page } = ctx;
+  // Example 7 at beam 10: the toy model writes one molecule twice, and many invalid SMILES.
+  await predict(page, { example: 6, beam: 10, nbest: 10 });
+  await page.waitForSelector('#results tbody tr', { timeout: 60000 });
+  const preds = await page.evaluate(() => window.__retort.last.predictions.map((p) => ({ c: p.canonical, p: Math.exp(p.score) })));
+  const valid = preds.filter((p) => p.c);
+  const distinct = [...new Set(valid.map((p) => p.c))];
+  assert.ok(distinct.length < valid.length, 'needs a duplicate');
+  assert.ok(valid.length < preds.length, 'needs an invalid prediction');
+  // Raw: every prediction, the repeat marked.
+  let rows = await rowsOf(page);
+  assert.equal(rows.length, preds.length);
+  assert.ok(rows.some((r) => /same molecule as #\d+/.test(r.smi)));
+  // Merged: one row per molecule, probabilities summed, the ranks listed.
+  await page.check('#merge-dups');
+  rows = await rowsOf(page);
+  assert.equal(rows.length, distinct.length + preds.length - valid.length);
+  const dup = distinct.find((c) => valid.filter((p) => p.c === c).length > 1);
+  const merged = rows.find((r) => r.smi.startsWith(dup + 'ranks'));
+  assert.ok(merged, `merged row for ${dup}`);
+  assertProb(merged.prob, valid.filter((p) => p.c === dup).reduce((a, p) => a + p.p, 0));
+  await page.click(`#results tbody tr[data-rank="${merged.rank}"]`);
+  assert.match(await page.textContent('#drawing .product .cap'), new RegExp(`predictions ${merged.rank}, \\d+ · ${merged.prob.replace('.', '\\.')}`));
+  // Hidden invalid: only molecules; the selection is still a valid one.
+  await page.check('#hide-invalid');
+  rows = await rowsOf(page);
+  assert.equal(rows.length, distinct.length);
+  assert.ok(rows.every((r) => r.valid === 'valid'));
+  assert.equal(rows.filter((r) => r.selected).length, 1);
+  await page.screenshot({ path: path.join(ART, 'merged.png'), fullPage: true });
+  await page.uncheck('#merge-dups');
+  assert.equal((await rowsOf(page)).length, valid.length);
+  // An n-best with no valid SMILES at all says so instead of showing an empty table.
+  await predict(page, { example: 2, beam: 5, nbest: 5 });
+  await page.waitForSelector('#results tbody tr.none', { timeout: 60000 });
+  assert.match(await page.textContent('#results tbody'), /All 5 predictions are invalid/);
+  await page.uncheck('#hide-invalid');
+  assert.equal((await rowsOf(page)).length, 5);
+});
+
+test('labels follow the model; ANNalog warns about a multi-part input', async () => {
+  const { page } = ctx;
+  assert.match(await page.textContent('#smiles-label'), /Reactants/);
+  assert.equal(await page.textContent('#output-label'), 'Predicted product');
+  await page.selectOption('#model-choice', 'annalog');
+  await page.waitForFunction(() => /ANNalog/.test(document.getElementById('status').textContent), null, { timeout: 60000 });
+  assert.equal(await page.textContent('#smiles-label'), 'Molecule (SMILES)');
+  assert.equal(await page.textContent('#output-label'), 'Generated analogue');
+  await predict(page, { smiles: 'CCO.c1ccccc1O', beam: 2, nbest: 2 });
+  await page.waitForSelector('#results tbody tr', { timeout: 60000 });
+  assert.match(await page.textContent('#warning'), /ANNalog generates analogues of one molecule; this input has 2/);
+  assert.equal(await page.isVisible('#warning'), true);
+  await predict(page, { smiles: 'c1ccccc1O', beam: 2, nbest: 2 });
+  await page.waitForSelector('#results tbody tr', { timeout: 60000 });
+  assert.equal(await page.isHidden('#warning'), true);
+  await page.selectOption('#model-choice', 'default');
+  await page.waitForFunction(() => /Molecular Transformer/.test(document.getElementById('status').textContent), null, { timeout: 60000 });
+  assert.match(await page.textContent('#smiles-label'), /Reactants/);
+  assert.equal(await page.$$eval('#results tbody tr', (r) => r.length), 0, 'results of the other model are gone');
+});
+
+test('390 px and 360 px wide: no sideways scroll', async () => {
+  const { page } = ctx;
+  await predict(page, { example: 6, beam: 5, nbest: 5 });
+  await page.waitForSelector('#results tbody tr', { timeout: 60000 });
+  for (const width of [390, 360]) {
+    await page.setViewportSize({ width, height: 844 });
+    const w = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, view: window.innerWidth }));
+    assert.equal(w.view, width);
+    assert.ok(w.scroll <= w.view, `${width} px viewport scrolls to ${w.scroll} px`);
+    await page.screenshot({ path: path.join(ART, `narrow-${width}.png`), fullPage: true });
+  }
+  await page.setViewportSize({ width: 1440, height: 960 });
 });
