@@ -3,10 +3,13 @@
 # bundle as model.retort, for runtime provided.al2023.
 #
 # Usage: scripts/package-lambda.sh [--arch x86_64|arm64|all] [--model BUNDLE] [--no-model] [--out DIR]
+#                                  [--arm64-profile NAME]
 #   --arch      which architecture(s) (default: all)
 #   --model     bundle to package (default: the built-in toy model, host-cli/assets/default.retort)
 #   --no-model  package bootstrap alone (the function then reads MODEL_BUCKET/MODEL_KEY)
 #   --out       output folder (default: dist/)
+#   --arm64-profile  cargo profile of the arm64 build (default release; the CI check uses
+#               arm64-check, a faster-to-build opt-level-1 profile)
 # Writes <out>/retort-lambda-<arch>.zip and prints each zip's size. Checks that the binary asks
 # for no glibc newer than 2.34 (Amazon Linux 2023's). arm64 is cross-built with Debian's
 # toolchain (scripts/build-aarch64.sh).
@@ -15,6 +18,7 @@ cd "$(dirname "$0")/.."
 root="$PWD"
 
 arch=all
+arm64_profile=release
 model="$root/host-cli/assets/default.retort"
 out="$root/dist"
 while [ $# -gt 0 ]; do
@@ -23,7 +27,8 @@ while [ $# -gt 0 ]; do
         --model) model="$2"; shift 2 ;;
         --no-model) model=""; shift ;;
         --out) out="$2"; shift 2 ;;
-        -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --arm64-profile) arm64_profile="$2"; shift 2 ;;
+        -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "package-lambda: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -57,8 +62,8 @@ for a in "${arches[@]}"; do
         bin="$root/target/release/bootstrap"
         strip_tool=strip
     else
-        scripts/build-aarch64.sh -p retort-lambda --release --locked --bin bootstrap >&2
-        bin="$root/target/aarch64/aarch64-unknown-linux-gnu/release/bootstrap"
+        scripts/build-aarch64.sh -p retort-lambda --profile "$arm64_profile" --locked --bin bootstrap >&2
+        bin="$root/target/aarch64/aarch64-unknown-linux-gnu/$arm64_profile/bootstrap"
         strip_tool=aarch64-linux-gnu-strip
     fi
     check_glibc "$bin" "$a"

@@ -14,11 +14,17 @@ use crate::model::generated::GeneratedModelRef;
 use crate::options::TranslateOptions;
 use crate::spec::{names, sinusoidal_table, ModelSpec};
 
-pub const FORMAT_VERSION: u32 = 1;
+/// 2: adds [`KEY_HEADER_SHA`]. Version-1 files (payload checksum only) are still read.
+pub const FORMAT_VERSION: u32 = 2;
+const OLDEST_READABLE_VERSION: u32 = 1;
 
 const KEY_FORMAT: &str = "retort.format_version";
 const KEY_META: &str = "retort.meta";
 const KEY_SHA: &str = "retort.payload_sha256";
+/// Covers everything the payload checksum does not: format version, the metadata (spec,
+/// tokenizers, decoding defaults, provenance) and each tensor's name, dtype and shape. One
+/// flipped byte in a tokenizer's vocabulary would otherwise change predictions silently.
+const KEY_HEADER_SHA: &str = "retort.header_sha256";
 
 /// How weights are stored in the file. They are always f32 in memory.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -157,14 +163,7 @@ impl Bundle {
                         problem: format!("has shape {:?}, the spec needs {:?}", t.shape, shape),
                     })
                 }
-                Some(t) => {
-                    if let Some(i) = t.data.iter().position(|x| !x.is_finite()) {
-                        return Err(Error::Tensor {
-                            name: name.clone(),
-                            problem: format!("value {i} is not finite ({})", t.data[i]),
-                        });
-                    }
-                }
+                Some(t) => check_values(name, &t.data, MAX_WEIGHT_MAGNITUDE)?,
             }
         }
         if self.tensors.len() != expected.len() {
@@ -176,16 +175,10 @@ impl Bundle {
         Ok(())
     }
 
+    /// Generated models keep graph constants (masks of -1e9 and the like) among their
+    /// tensors, so only finiteness is checked there.
     fn validate_finite(&self) -> Result<()> {
-        for (name, t) in &self.tensors {
-            if let Some(i) = t.data.iter().position(|x| !x.is_finite()) {
-                return Err(Error::Tensor {
-                    name: name.clone(),
-                    problem: format!("value {i} is not finite ({})", t.data[i]),
-                });
-            }
-        }
-        Ok(())
+        self.tensors.iter().try_for_each(|(name, t)| check_values(name, &t.data, f32::MAX))
     }
 
     /// Serializes to the bundle file format. Position tables equal to [`sinusoidal_table`]
@@ -242,10 +235,13 @@ impl Bundle {
             })
             .collect::<Result<Vec<_>>>()?;
         let meta_json = serde_json::to_string(&meta).map_err(|e| Error::InvalidBundle(e.to_string()))?;
+        let layout: Vec<TensorLayout> = encoded.iter().map(|(n, d, s, _)| (n.as_str(), *d, s.as_slice())).collect();
+        let header_sha = header_digest(&FORMAT_VERSION.to_string(), &meta_json, &sha, &layout);
         let metadata: HashMap<String, String> = [
             (KEY_FORMAT.to_string(), FORMAT_VERSION.to_string()),
             (KEY_META.to_string(), meta_json),
             (KEY_SHA.to_string(), sha),
+            (KEY_HEADER_SHA.to_string(), header_sha),
         ]
         .into_iter()
         .collect();
@@ -295,15 +291,17 @@ impl Bundle {
             .ok_or_else(|| Error::InvalidBundle(format!("metadata lacks '{KEY_FORMAT}'")))?
             .parse()
             .map_err(|_| Error::InvalidBundle(format!("'{KEY_FORMAT}' is not a number")))?;
-        if version != FORMAT_VERSION {
+        if !(OLDEST_READABLE_VERSION..=FORMAT_VERSION).contains(&version) {
             return Err(Error::UnsupportedVersion { found: version, supported: FORMAT_VERSION });
         }
-        let mut meta: BundleMeta = serde_json::from_str(
-            metadata.get(KEY_META).ok_or_else(|| Error::InvalidBundle(format!("metadata lacks '{KEY_META}'")))?,
-        )
-        .map_err(|e| Error::InvalidBundle(format!("metadata '{KEY_META}': {e}")))?;
+        let meta_json =
+            metadata.get(KEY_META).ok_or_else(|| Error::InvalidBundle(format!("metadata lacks '{KEY_META}'")))?;
         let want_sha =
             metadata.get(KEY_SHA).ok_or_else(|| Error::InvalidBundle(format!("metadata lacks '{KEY_SHA}'")))?.clone();
+        let want_header_sha = metadata.get(KEY_HEADER_SHA);
+        if version >= 2 && want_header_sha.is_none() {
+            return Err(Error::InvalidBundle(format!("metadata lacks '{KEY_HEADER_SHA}'")));
+        }
 
         let st = SafeTensors::deserialize(bytes)
             .map_err(|e| Error::InvalidBundle(format!("file is truncated or corrupt: {e}")))?;
@@ -315,9 +313,11 @@ impl Bundle {
         // int8 tensors and their row scales, paired up once everything is read
         let mut int8 = Vec::new();
         let mut scales = HashMap::new();
+        let mut layout = Vec::with_capacity(names.len());
         for name in names {
             let view = st.tensor(&name).map_err(|e| Error::Tensor { name: name.clone(), problem: e.to_string() })?;
             hasher.update(view.data());
+            layout.push((name.clone(), view.dtype(), view.shape().to_vec()));
             if let Some(base) = name.strip_suffix(INT8_SCALE_SUFFIX) {
                 if view.dtype() != Dtype::F32 {
                     return Err(Error::Tensor {
@@ -339,6 +339,20 @@ impl Bundle {
                 "payload checksum mismatch (stored {want_sha}, computed {got_sha}): the file is corrupt"
             )));
         }
+        if let Some(want) = want_header_sha {
+            let layout: Vec<TensorLayout> = layout.iter().map(|(n, d, s)| (n.as_str(), *d, s.as_slice())).collect();
+            let got = header_digest(&version.to_string(), meta_json, &want_sha, &layout);
+            if &got != want {
+                return Err(Error::InvalidBundle(format!(
+                    "header checksum mismatch (stored {want}, computed {got}): the metadata (spec, tokenizers, \
+                     decoding options) was changed after the bundle was written; re-import the model instead of \
+                     editing the file"
+                )));
+            }
+        }
+        // Parsed only once its checksum holds, so an edited header is reported as edited.
+        let mut meta: BundleMeta = serde_json::from_str(meta_json)
+            .map_err(|e| Error::InvalidBundle(format!("metadata '{KEY_META}': {e}")))?;
         for (name, view) in int8 {
             let Some((scale_shape, s)) = scales.remove(&name) else {
                 return Err(Error::Tensor {
@@ -478,6 +492,47 @@ fn dequantize_rows(name: &str, shape: &[usize], q: &[u8], scale_shape: &[usize],
         .collect())
 }
 
+/// A stored tensor as the header describes it: name, dtype, shape.
+type TensorLayout<'a> = (&'a str, Dtype, &'a [usize]);
+
+/// sha256 over the header's content in a fixed, unambiguous order (length-prefixed fields,
+/// tensors sorted by name); independent of JSON key order and whitespace.
+fn header_digest(version: &str, meta_json: &str, payload_sha: &str, tensors: &[TensorLayout]) -> String {
+    let mut h = Sha256::new();
+    let mut field = |bytes: &[u8]| {
+        h.update((bytes.len() as u64).to_le_bytes());
+        h.update(bytes);
+    };
+    field(b"retort bundle header");
+    field(version.as_bytes());
+    field(meta_json.as_bytes());
+    field(payload_sha.as_bytes());
+    for (name, dtype, shape) in tensors {
+        field(name.as_bytes());
+        field(format!("{dtype:?}").as_bytes());
+        field(shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(",").as_bytes());
+    }
+    hex(&h.finalize())
+}
+
+/// No trained weight comes near this; values beyond it overflow f32 in the first matrix
+/// product and end as "search ended without a hypothesis" instead of a refusal naming them.
+const MAX_WEIGHT_MAGNITUDE: f32 = 1e6;
+
+/// Refuses non-finite values and magnitudes above `limit`, naming the tensor and the index.
+fn check_values(name: &str, data: &[f32], limit: f32) -> Result<()> {
+    match data.iter().position(|x| !x.is_finite() || x.abs() > limit) {
+        None => Ok(()),
+        Some(i) if !data[i].is_finite() => {
+            Err(Error::Tensor { name: name.to_string(), problem: format!("value {i} is not finite ({})", data[i]) })
+        }
+        Some(i) => Err(Error::Tensor {
+            name: name.to_string(),
+            problem: format!("value {i} is {:e}, beyond any trained weight (|x| > {limit:e})", data[i]),
+        }),
+    }
+}
+
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -515,10 +570,64 @@ mod tests {
         raw.sort_by(|a, b| a.0.cmp(&b.0));
         let mut h = Sha256::new();
         raw.iter().for_each(|t| h.update(&t.3));
-        md.insert(KEY_SHA.into(), hex(&h.finalize()));
+        let payload_sha = hex(&h.finalize());
+        let layout: Vec<TensorLayout> = raw.iter().map(|(n, d, s, _)| (n.as_str(), *d, s.as_slice())).collect();
+        let header_sha = header_digest(&md[KEY_FORMAT], &meta.to_string(), &payload_sha, &layout);
+        md.insert(KEY_HEADER_SHA.into(), header_sha);
+        md.insert(KEY_SHA.into(), payload_sha);
         md.insert(KEY_META.into(), meta.to_string());
         let views = raw.iter().map(|(n, d, s, b)| (n.clone(), TensorView::new(*d, s.clone(), b).expect("view")));
         safetensors::tensor::serialize(views, Some(md)).expect("serialize")
+    }
+
+    /// The same tensors under an edited metadata map (no checksum is recomputed).
+    fn with_metadata(bytes: &[u8], edit: impl FnOnce(&mut HashMap<String, String>)) -> Vec<u8> {
+        let st = SafeTensors::deserialize(bytes).expect("safetensors");
+        let (_, header) = SafeTensors::read_metadata(bytes).expect("header");
+        let mut md = header.metadata().clone().expect("metadata");
+        edit(&mut md);
+        safetensors::tensor::serialize(st.tensors(), Some(md)).expect("serialize")
+    }
+
+    #[test]
+    fn header_checksum_refuses_edited_metadata_and_reads_version_1() {
+        let bytes = sample().to_bytes(StorageType::F32).expect("write");
+        // one character of the target vocabulary, as a hand edit (or a flipped bit) would do
+        let edited = with_metadata(&bytes, |md| {
+            let meta = md.get_mut(KEY_META).expect("meta");
+            let at = meta.find("tgt_tokenizer").expect("tokenizer") + 200;
+            let c = if meta.as_bytes()[at] == b'C' { "N" } else { "C" };
+            meta.replace_range(at..at + 1, c);
+        });
+        let e = err(Bundle::from_bytes(&edited));
+        assert!(e.contains("header checksum mismatch") && e.contains("edit"), "{e}");
+
+        let unchecked = with_metadata(&bytes, |md| {
+            md.remove(KEY_HEADER_SHA);
+        });
+        assert!(err(Bundle::from_bytes(&unchecked)).contains(KEY_HEADER_SHA), "version 2 needs it");
+        let version_1 = with_metadata(&bytes, |md| {
+            md.remove(KEY_HEADER_SHA);
+            md.insert(KEY_FORMAT.into(), "1".into());
+        });
+        let old = Bundle::from_bytes(&version_1).expect("a version-1 file still reads");
+        assert_eq!(old.meta, sample().meta);
+    }
+
+    #[test]
+    fn implausible_values_and_counts_are_refused_at_load() {
+        let bytes = sample().to_bytes(StorageType::F32).expect("write");
+        let huge = rewrite(&bytes, |raw, _| {
+            let t = raw.iter_mut().find(|t| t.0 == "src_emb").expect("src_emb");
+            t.3[4..8].copy_from_slice(&3e38f32.to_le_bytes());
+        });
+        let e = err(Bundle::from_bytes(&huge));
+        assert!(e.contains("src_emb") && e.contains("value 1 is 3e38"), "{e}");
+        let eps = rewrite(&bytes, |_, meta| meta["spec"]["layer_norm_eps"] = serde_json::json!(-1e-6));
+        assert!(err(Bundle::from_bytes(&eps)).contains("layer_norm_eps -0.000001 must be"), "negative epsilon");
+        let layers = rewrite(&bytes, |_, meta| meta["spec"]["encoder_layers"] = serde_json::json!(1_000_000));
+        let e = err(Bundle::from_bytes(&layers));
+        assert!(e.contains("encoder_layers 1000000 is beyond this reader's limit"), "{e}");
     }
 
     fn stored_names(bytes: &[u8]) -> Vec<String> {
@@ -696,15 +805,14 @@ mod tests {
         assert!(stored <= 15_000_000 && computed + 2 * 5000 * 256 <= stored, "stored {stored}, computed {computed}");
     }
 
-    /// Every committed bundle still reads, and written again by this writer (same storage)
-    /// keeps its payload and checksum byte for byte. Headers are compared as far as they can
-    /// be: `default.retort` predates newer decoding options and the canonical header order,
-    /// so its header differs whatever this writer does; the others must be identical files.
+    /// Every committed bundle still reads, and written again by this writer (same storage) is
+    /// the same file byte for byte: they were last written by this writer (format 2, via
+    /// `core/examples/rewrite_bundle.rs`), so a writer change that alters files shows here.
     #[test]
     fn committed_bundles_read_and_rewrite_identically() {
         let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
         for (path, identical) in [
-            ("host-cli/assets/default.retort", false),
+            ("host-cli/assets/default.retort", true),
             ("fixtures/annalog/annalog.retort", true),
             ("fixtures/annalog/annalog-onnx.retort", true),
             ("fixtures/onnx/onmt12-onnx.retort", true),

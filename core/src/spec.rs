@@ -8,6 +8,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+/// Limits on what a spec may claim, far above any seq2seq model in use (the Molecular
+/// Transformer has 4 layers, d_model 256; big NMT models 12–24 layers, d_model 1024–4096), so
+/// that a damaged or hostile header is refused before anything is sized from it.
+pub const MAX_LAYERS: usize = 256;
+pub const MAX_HEADS: usize = 1024;
+pub const MAX_WIDTH: usize = 1 << 16;
+pub const MAX_VOCAB: usize = 1 << 22;
+pub const MAX_POSITIONS: usize = 1 << 20;
+
 /// How a layer's sublayers are normalized.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -109,6 +118,25 @@ impl ModelSpec {
         }
         if self.max_positions < 2 {
             return bad(format!("max_positions {} is too small", self.max_positions));
+        }
+        // Every count is capped before anything is sized from it: a header claiming 10^6 layers
+        // must be refused here, not after building 10^7 tensor names.
+        for (what, value, cap) in [
+            ("encoder_layers", self.encoder_layers, MAX_LAYERS),
+            ("decoder_layers", self.decoder_layers, MAX_LAYERS),
+            ("heads", self.heads, MAX_HEADS),
+            ("d_model", self.d_model, MAX_WIDTH),
+            ("ff", self.ff, MAX_WIDTH * 8),
+            ("src_vocab_size", self.src_vocab_size, MAX_VOCAB),
+            ("tgt_vocab_size", self.tgt_vocab_size, MAX_VOCAB),
+            ("max_positions", self.max_positions, MAX_POSITIONS),
+        ] {
+            if value > cap {
+                return bad(format!("{what} {value} is beyond this reader's limit of {cap}"));
+            }
+        }
+        if !(self.layer_norm_eps.is_finite() && self.layer_norm_eps > 0.0 && self.layer_norm_eps < 1.0) {
+            return bad(format!("layer_norm_eps {} must be a small positive number", self.layer_norm_eps));
         }
         if self.shared_embeddings && self.src_vocab_size != self.tgt_vocab_size {
             return bad(format!(

@@ -404,7 +404,7 @@ fn corrupt_truncated_and_foreign_files_are_refused() {
     let garbage = msg(Bundle::from_bytes(b"hello, I am not a model"));
     assert!(garbage.contains("not a Retort bundle"), "{garbage}");
 
-    let key = b"\"retort.format_version\":\"1\"";
+    let key = b"\"retort.format_version\":\"2\"";
     let at = bytes.windows(key.len()).position(|w| w == key).expect("version key in header");
     let mut wrong = bytes.clone();
     wrong[at + key.len() - 2] = b'9';
