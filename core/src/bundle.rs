@@ -351,8 +351,8 @@ impl Bundle {
             }
         }
         // Parsed only once its checksum holds, so an edited header is reported as edited.
-        let mut meta: BundleMeta = serde_json::from_str(meta_json)
-            .map_err(|e| Error::InvalidBundle(format!("metadata '{KEY_META}': {e}")))?;
+        let mut meta: BundleMeta =
+            serde_json::from_str(meta_json).map_err(|e| Error::InvalidBundle(format!("metadata '{KEY_META}': {e}")))?;
         for (name, view) in int8 {
             let Some((scale_shape, s)) = scales.remove(&name) else {
                 return Err(Error::Tensor {
