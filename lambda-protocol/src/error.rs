@@ -163,7 +163,7 @@ mod tests {
         // Lambda's own payloads (no `input`) read as bodies too.
         let plain: ErrorBody =
             serde_json::from_value(json!({"errorType": "Sandbox.Timedout", "errorMessage": "late"})).unwrap();
-        assert_eq!((plain.kind(), plain.input), (None, None));
+        assert_eq!((plain.kind(), &plain.input), (None, &None));
         assert_eq!(serde_json::to_value(&plain).unwrap().get("input"), None);
     }
 
