@@ -6,7 +6,8 @@
 #
 # Usage: scripts/test-lambda.sh            (all)
 #        SKIP_AARCH64=1 scripts/test-lambda.sh
-# Needs the workspace's release build (target/release/{bootstrap,lambda-emulator}); installs
+# Needs the workspace's release build (target/release/bootstrap from host-lambda, lambda-emulator
+# from dev-tools, retort from host-cli); installs
 # aws-sam-cli into .venv-sam and qemu-user-static with apt when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -105,7 +105,7 @@ pub fn run(args: ImportArgs) -> CliResult<()> {
     // Self-check: what was written reads back into a working engine.
     let reread =
         Bundle::from_bytes(&bytes).map_err(|e| CliError::failure(format!("written bundle does not read back: {e}")))?;
-    Engine::from_bundle_with(&reread, &crate::model::generated_models())
+    Engine::from_bundle_with(&reread, &retort_models::generated_models())
         .map_err(|e| CliError::failure(format!("imported model does not load: {e}")))?;
     write_atomically(&args.output, &bytes)?;
 

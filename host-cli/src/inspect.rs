@@ -46,7 +46,7 @@ pub fn run(args: InspectArgs) -> CliResult<()> {
             "decoding": meta.decoding,
             "provenance": meta.provenance,
             "generated": meta.generated,
-            "generated_models_in_this_build": crate::model::generated_models().iter().map(|l| l.name()).collect::<Vec<_>>(),
+            "generated_models_in_this_build": retort_models::generated_models().iter().map(|l| l.name()).collect::<Vec<_>>(),
         });
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
@@ -67,7 +67,7 @@ pub fn run(args: InspectArgs) -> CliResult<()> {
         println!("{line}");
     }
     if let Some(g) = &meta.generated {
-        let built: Vec<&str> = crate::model::generated_models().iter().map(|l| l.name()).collect();
+        let built: Vec<&str> = retort_models::generated_models().iter().map(|l| l.name()).collect();
         let here =
             if built.contains(&g.name.as_str()) { "included in this build" } else { "NOT included in this build" };
         println!(

@@ -3,7 +3,6 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use retort_core::model::generated::GeneratedModelLoader;
 use retort_core::{Bundle, Engine};
 
 use crate::error::{CliError, CliResult};
@@ -66,7 +65,7 @@ impl ModelSource {
     pub fn engine(&self) -> CliResult<LoadedModel> {
         let start = Instant::now();
         let (bundle, file_bytes) = self.bundle()?;
-        let engine = Engine::from_bundle_with(&bundle, &generated_models()).map_err(|e| self.wrap(e))?;
+        let engine = Engine::from_bundle_with(&bundle, &retort_models::generated_models()).map_err(|e| self.wrap(e))?;
         let parameters = bundle.parameter_count();
         Ok(LoadedModel { engine, file_bytes, parameters, load_time: start.elapsed() })
     }
@@ -77,16 +76,4 @@ pub struct LoadedModel {
     pub file_bytes: usize,
     pub parameters: usize,
     pub load_time: Duration,
-}
-
-/// The ONNX-generated models this binary was built with (one cargo feature each); bundles
-/// made for them load, others are refused with a message naming what is missing.
-// One push per cargo feature, so the list can be empty.
-#[allow(clippy::vec_init_then_push)]
-pub fn generated_models() -> Vec<&'static dyn GeneratedModelLoader> {
-    #[allow(unused_mut)]
-    let mut v: Vec<&'static dyn GeneratedModelLoader> = Vec::new();
-    #[cfg(feature = "onnx-annalog")]
-    v.push(&retort_model_annalog_onnx::LOADER);
-    v
 }

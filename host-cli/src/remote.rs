@@ -4,7 +4,7 @@
 
 use clap::Args;
 use retort_core::{TokenizerKind, TranslateOptions, Translation};
-use retort_lambda::fanout::{FanOut, FanOutConfig, FanOutError};
+use retort_lambda_fanout::{FanOut, FanOutConfig, FanOutError};
 
 use crate::error::{CliError, CliResult};
 

@@ -124,7 +124,7 @@ impl Backend {
             Backend::Remote(r) => {
                 let texts: Vec<String> = lines.iter().map(|(_, t)| t.clone()).collect();
                 let out = r.translate(&texts, prefixes, opts).map_err(|e| match e {
-                    retort_lambda::fanout::FanOutError::Input { index, problem } => {
+                    retort_lambda_fanout::FanOutError::Input { index, problem } => {
                         input_error(name, lines, index, &problem)
                     }
                     other => CliError::failure(other.to_string()),

@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use retort_core::sink::LAMBDA_SYNC_RESPONSE_LIMIT;
 use retort_core::UnknownTokens;
 
+use crate::error::ConfigError;
+
 /// Where the model bundle comes from, in the order they are tried.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ModelLocation {
@@ -39,22 +41,24 @@ pub struct Config {
 }
 
 impl Config {
-    pub fn from_env() -> Result<Config, String> {
+    pub fn from_env() -> Result<Config, ConfigError> {
         Config::from_vars(&std::env::vars().collect())
     }
 
-    pub fn from_vars(vars: &HashMap<String, String>) -> Result<Config, String> {
+    pub fn from_vars(vars: &HashMap<String, String>) -> Result<Config, ConfigError> {
         let get = |name: &str| vars.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
-        let number = |name: &str, default: usize| -> Result<usize, String> {
+        let number = |name: &'static str, default: usize| -> Result<usize, ConfigError> {
             match get(name) {
                 None => Ok(default),
-                Some(v) => v.parse().map_err(|_| format!("{name}={v:?} is not a whole number")),
+                Some(v) => v.parse().map_err(|_| ConfigError::new(name, format!("{name}={v:?} is not a whole number"))),
             }
         };
         let model = match (get("MODEL_BUCKET"), get("MODEL_KEY")) {
             (Some(bucket), Some(key)) => ModelLocation::S3 { bucket: bucket.into(), key: key.into() },
-            (Some(_), None) => return Err("MODEL_BUCKET is set but MODEL_KEY is not".into()),
-            (None, Some(_)) => return Err("MODEL_KEY is set but MODEL_BUCKET is not".into()),
+            (Some(_), None) => return Err(ConfigError::new("MODEL_KEY", "MODEL_BUCKET is set but MODEL_KEY is not")),
+            (None, Some(_)) => {
+                return Err(ConfigError::new("MODEL_BUCKET", "MODEL_KEY is set but MODEL_BUCKET is not"))
+            }
             (None, None) => match get("MODEL_PATH") {
                 Some(path) => ModelLocation::File(path.into()),
                 None => {
@@ -72,7 +76,12 @@ impl Config {
             // "error" and "allow" are this setting's first names.
             Some("refuse" | "error") => Some(UnknownTokens::Refuse),
             Some("map" | "allow") => Some(UnknownTokens::Map),
-            Some(other) => return Err(format!("UNKNOWN_TOKENS={other:?}: expected \"map\" or \"refuse\"")),
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "UNKNOWN_TOKENS",
+                    format!("UNKNOWN_TOKENS={other:?}: expected \"map\" or \"refuse\""),
+                ))
+            }
         };
         let output_threshold = match get("OUTPUT_THRESHOLD_BYTES") {
             None => None,
@@ -108,7 +117,8 @@ mod tests {
         let c = Config::from_vars(&vars(&[("MODEL_BUCKET", "b"), ("MODEL_KEY", "m.retort")])).unwrap();
         assert_eq!(c.model, ModelLocation::S3 { bucket: "b".into(), key: "m.retort".into() });
         let e = Config::from_vars(&vars(&[("MODEL_BUCKET", "b")])).unwrap_err();
-        assert!(e.contains("MODEL_KEY"), "{e}");
+        assert_eq!(e.variable, "MODEL_KEY");
+        assert!(e.to_string().contains("MODEL_KEY"), "{e}");
     }
 
     #[test]
@@ -118,8 +128,9 @@ mod tests {
         assert_eq!(c.output_prefix, "retort/");
         assert_eq!(c.unknown_tokens, None);
         let e = Config::from_vars(&vars(&[("MAX_INPUTS", "lots")])).unwrap_err();
-        assert!(e.contains("MAX_INPUTS"), "{e}");
+        assert_eq!(e.variable, "MAX_INPUTS");
+        assert!(e.to_string().contains("MAX_INPUTS=\"lots\""), "{e}");
         let e = Config::from_vars(&vars(&[("UNKNOWN_TOKENS", "maybe")])).unwrap_err();
-        assert!(e.contains("UNKNOWN_TOKENS"), "{e}");
+        assert_eq!(e.variable, "UNKNOWN_TOKENS");
     }
 }

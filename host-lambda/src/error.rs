@@ -1,109 +1,58 @@
-//! The function's errors: each has an `errorType` callers can branch on, a message that names
-//! the field or input at fault, and an HTTP status for API Gateway / function URL callers.
+//! The function's errors. A refusal ([`FunctionError`]) has an `errorType` from the protocol's
+//! vocabulary ([`ErrorKind`]), a message that names the field or input at fault, and, for one
+//! bad input, that input as a field ([`InputFault`]); how each reaches the caller is described in
+//! `retort_lambda_protocol::error`. An init failure ([`InitError`]) stops the container.
 
-use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ErrorKind {
-    /// Not JSON, a missing, mistyped or unknown field, an invalid option.
-    InvalidRequest,
-    /// An input the model cannot take: empty, too long, unknown tokens.
-    InvalidInput,
-    /// Over one of the function's caps (inputs, beam, length).
-    LimitExceeded,
-    /// The answer is over the inline limit and no output bucket is configured.
-    ResponseTooLarge,
-    /// S3 refused or failed after retries; nothing was returned half-written.
-    OutputStoreError,
-    /// The model could not be loaded or failed while decoding.
-    ModelError,
-}
-
-impl ErrorKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorKind::InvalidRequest => "InvalidRequest",
-            ErrorKind::InvalidInput => "InvalidInput",
-            ErrorKind::LimitExceeded => "LimitExceeded",
-            ErrorKind::ResponseTooLarge => "ResponseTooLarge",
-            ErrorKind::OutputStoreError => "OutputStoreError",
-            ErrorKind::ModelError => "ModelError",
-        }
-    }
-
-    pub fn http_status(self) -> u16 {
-        match self {
-            ErrorKind::InvalidRequest | ErrorKind::InvalidInput => 400,
-            ErrorKind::LimitExceeded | ErrorKind::ResponseTooLarge => 413,
-            ErrorKind::OutputStoreError => 502,
-            ErrorKind::ModelError => 500,
-        }
-    }
-
-    /// Errors that the same request would hit again: a client must not retry them.
-    pub fn is_permanent(self) -> bool {
-        matches!(
-            self,
-            ErrorKind::InvalidRequest
-                | ErrorKind::InvalidInput
-                | ErrorKind::LimitExceeded
-                | ErrorKind::ResponseTooLarge
-        )
-    }
-
-    pub fn parse(s: &str) -> Option<ErrorKind> {
-        [
-            ErrorKind::InvalidRequest,
-            ErrorKind::InvalidInput,
-            ErrorKind::LimitExceeded,
-            ErrorKind::ResponseTooLarge,
-            ErrorKind::OutputStoreError,
-            ErrorKind::ModelError,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
-    }
-}
+use retort_lambda_protocol::aws::S3Error;
+pub use retort_lambda_protocol::error::{ErrorBody, ErrorKind, InputFault};
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{kind:?}: {message}")]
+#[error("{kind}: {message}")]
 pub struct FunctionError {
     pub kind: ErrorKind,
     pub message: String,
+    /// The input at fault, numbered within the request.
+    pub input: Option<InputFault>,
 }
 
 impl FunctionError {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        FunctionError { kind, message: message.into() }
+        FunctionError { kind, message: message.into(), input: None }
     }
 
     pub fn request(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::InvalidRequest, message)
     }
 
-    pub fn input(message: impl Into<String>) -> Self {
-        Self::new(ErrorKind::InvalidInput, message)
+    /// Input `index` cannot be taken: the message reads `inputs[index]: problem`, and the body
+    /// carries both as fields.
+    pub fn input(index: usize, problem: impl Into<String>) -> Self {
+        let problem = problem.into();
+        FunctionError {
+            kind: ErrorKind::InvalidInput,
+            message: format!("inputs[{index}]: {problem}"),
+            input: Some(InputFault { index, problem }),
+        }
     }
 
     pub fn limit(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::LimitExceeded, message)
     }
 
-    /// The body Lambda returns for a function error, and that proxy callers get with the status.
+    /// The body proxy callers get with the status, and direct callers with `"errors": "reply"`.
     pub fn body(&self) -> ErrorBody {
-        ErrorBody { error_type: self.kind.as_str().to_string(), error_message: self.message.clone() }
+        ErrorBody {
+            error_type: self.kind.as_str().to_string(),
+            error_message: self.message.clone(),
+            input: self.input.clone(),
+        }
     }
 }
 
-/// `{"errorType": ..., "errorMessage": ...}`: the shape of Lambda's own error payloads.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ErrorBody {
-    #[serde(rename = "errorType")]
-    pub error_type: String,
-    #[serde(rename = "errorMessage")]
-    pub error_message: String,
-}
-
+/// A function error's payload: the runtime posts `errorType` and `errorMessage` only (see
+/// `retort_lambda_protocol::error` for why the input travels in replies instead).
 impl From<FunctionError> for lambda_runtime::Diagnostic {
     fn from(e: FunctionError) -> Self {
         lambda_runtime::Diagnostic { error_type: e.kind.as_str().to_string(), error_message: e.message }
@@ -117,8 +66,41 @@ impl From<retort_core::Error> for FunctionError {
         match e {
             E::InvalidOption { option: "options", problem } => FunctionError::request(format!("options: {problem}")),
             E::InvalidOption { option, problem } => FunctionError::request(format!("options.{option}: {problem}")),
-            E::InvalidInput { index, problem } => FunctionError::input(format!("inputs[{index}]: {problem}")),
+            E::InvalidInput { index, problem } => FunctionError::input(index, problem),
             other => FunctionError::new(ErrorKind::ModelError, other.to_string()),
         }
     }
+}
+
+/// A malformed setting: the message names the variable.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub message: String,
+}
+
+impl ConfigError {
+    pub fn new(variable: &'static str, message: impl Into<String>) -> Self {
+        ConfigError { variable, message: message.into() }
+    }
+}
+
+/// Why the init phase failed (reported as `Runtime.InitError`).
+#[derive(Debug, thiserror::Error)]
+pub enum InitError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(
+        "model bundle {}: {source} (package it as model.retort beside bootstrap, or set MODEL_PATH, \
+         or MODEL_BUCKET + MODEL_KEY)",
+        path.display()
+    )]
+    ModelFile { path: PathBuf, source: std::io::Error },
+    #[error("model {0}")]
+    ModelStore(#[from] S3Error),
+    #[error(transparent)]
+    Model(#[from] retort_core::Error),
+    #[error("internal: no S3 client for MODEL_BUCKET")]
+    NoS3Client,
 }

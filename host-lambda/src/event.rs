@@ -3,6 +3,7 @@
 //! ping). Every field is checked; errors name it (`options.n_best`, `inputs[3]`, `beam`).
 
 use retort_core::Source;
+use retort_lambda_protocol::ErrorDelivery;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -77,6 +78,9 @@ pub struct Invocation {
     pub transport: Transport,
     /// The client sent `Accept-Encoding: gzip`.
     pub accepts_gzip: bool,
+    /// How a direct caller wants refusals (`errors`); read leniently before the request is
+    /// checked, so that a refusal of the request itself is delivered as asked.
+    pub errors: ErrorDelivery,
     pub request: Result<Request, FunctionError>,
 }
 
@@ -86,7 +90,8 @@ pub const DEFAULT_ATTENTION_DECIMALS: u32 = 4;
 pub fn parse_event(event: Value) -> Invocation {
     let transport = transport_of(&event);
     if !transport.is_proxy() {
-        return Invocation { transport, accepts_gzip: false, request: parse_request(event) };
+        let errors = event.get("errors").and_then(|v| ErrorDelivery::deserialize(v).ok()).unwrap_or_default();
+        return Invocation { transport, accepts_gzip: false, errors, request: parse_request(event) };
     }
     let accepts_gzip = header(&event, "accept-encoding").is_some_and(|v| v.to_ascii_lowercase().contains("gzip"));
     let method = match transport {
@@ -107,7 +112,8 @@ pub fn parse_event(event: Value) -> Invocation {
             Err(FunctionError::request(format!("method {other} is not supported: POST a request, GET model info")))
         }
     };
-    Invocation { transport, accepts_gzip, request }
+    // Proxy callers always get an HTTP response with the whole error body.
+    Invocation { transport, accepts_gzip, errors: ErrorDelivery::FunctionError, request }
 }
 
 fn transport_of(event: &Value) -> Transport {
@@ -180,6 +186,9 @@ struct NativeRequest {
     allow_unknown_tokens: Option<bool>,
     #[serde(default)]
     warmup: bool,
+    /// Checked here; [`Invocation::errors`] carries it.
+    #[serde(default, rename = "errors")]
+    _errors: ErrorDelivery,
 }
 
 fn default_decimals() -> Option<u32> {
@@ -326,6 +335,16 @@ mod tests {
         let inv = parse_event(v2);
         assert_eq!((inv.transport, inv.accepts_gzip), (Transport::ProxyV2, false));
         assert_eq!(translate(inv).options, json!({"beam_size": 2}));
+    }
+
+    #[test]
+    fn error_delivery_is_read_even_from_a_bad_request() {
+        let inv = parse_event(json!({"inputs": 3, "errors": "reply"}));
+        assert_eq!(inv.errors, ErrorDelivery::Reply);
+        assert!(inv.request.is_err());
+        assert_eq!(parse_event(json!({"inputs": ["C"]})).errors, ErrorDelivery::FunctionError);
+        let e = parse_event(json!({"inputs": ["C"], "errors": "loud"})).request.unwrap_err().message;
+        assert!(e.starts_with("errors:"), "{e}");
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! One invocation: parse, check against the caps, decode, encode, and pick the sink (inline JSON,
 //! inline gzip + base64, or S3). Proxy callers always get an HTTP response, errors included;
-//! direct callers get the answer or a function error with `errorType` and `errorMessage`.
+//! direct callers get the answer or a function error with `errorType` and `errorMessage`, or,
+//! when they ask with `"errors": "reply"`, the whole error body as a reply
+//! (`retort_lambda_protocol::error` says why).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -10,6 +12,8 @@ use retort_core::{Engine, Request as CoreRequest, TokenInput, TranslateOptions, 
 use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
+
+use retort_lambda_protocol::{ErrorDelivery, ErrorReply};
 
 use crate::config::Config;
 use crate::error::{ErrorKind, FunctionError};
@@ -55,10 +59,14 @@ impl App {
             }
         };
         match inv.transport {
-            Transport::Direct => result.map(|r| match r {
-                Reply::Small(p) | Reply::Ready(p) => p,
-                Reply::Preflight => raw(&json!({})),
-            }),
+            Transport::Direct => match result {
+                Ok(Reply::Small(p) | Reply::Ready(p)) => Ok(p),
+                Ok(Reply::Preflight) => Ok(raw(&json!({}))),
+                // Asked for: the refusal as a normal reply, so its fields (the input at fault)
+                // reach the caller; a function error could carry only type and message.
+                Err(e) if inv.errors == ErrorDelivery::Reply => Ok(raw(&ErrorReply { error: e.body() })),
+                Err(e) => Err(e),
+            },
             _ => Ok(match result {
                 Ok(Reply::Small(p)) => self.proxy(200, p.get(), false),
                 Ok(Reply::Ready(p)) => p,
@@ -223,7 +231,7 @@ impl App {
                 let object = store
                     .put_gzip_json(&format!("{request_id}.json.gz"), gz)
                     .await
-                    .map_err(|e| FunctionError::new(ErrorKind::OutputStoreError, e))?;
+                    .map_err(|e| FunctionError::new(ErrorKind::OutputStoreError, e.to_string()))?;
                 let Answer { results, model, mut timing } = answer;
                 let summary = results
                     .iter()

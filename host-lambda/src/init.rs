@@ -6,15 +6,18 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use crate::config::{Config, ModelLocation};
-use crate::handler::App;
-use crate::store::{self, OutputStore};
+use retort_lambda_protocol::aws;
 
-pub async fn init() -> Result<App, String> {
+use crate::config::{Config, ModelLocation};
+use crate::error::InitError;
+use crate::handler::App;
+use crate::store::OutputStore;
+
+pub async fn init() -> Result<App, InitError> {
     let start = Instant::now();
     let config = Config::from_env()?;
     let needs_s3 = config.output_bucket.is_some() || matches!(config.model, ModelLocation::S3 { .. });
-    let s3 = if needs_s3 { Some(store::s3_client(&store::aws_config().await)) } else { None };
+    let s3 = if needs_s3 { Some(aws::s3_client(&aws::aws_config().await)) } else { None };
     let bytes = crate::model::load_bundle(&config, s3.as_ref()).await?;
     let (engine, info) = crate::model::engine_from(&bytes)?;
     drop(bytes);
@@ -32,7 +35,8 @@ pub async fn init() -> Result<App, String> {
 
 /// Tells the Runtime API that init failed (`POST /runtime/init/error`); best effort, the
 /// process exits non-zero either way.
-pub fn report_init_error(message: &str) {
+pub fn report_init_error(error: &InitError) {
+    let message = error.to_string();
     let Ok(api) = std::env::var("AWS_LAMBDA_RUNTIME_API") else {
         return;
     };

@@ -1,13 +1,15 @@
-//! Retort on AWS Lambda: the handler behind the `bootstrap` binary (runtime `provided.al2023`),
-//! the S3 output sink, and the client side the CLI uses to fan a large job out over the function.
+//! Retort on AWS Lambda: the handler behind the `bootstrap` binary (runtime `provided.al2023`)
+//! and its S3 output sink. What it says to callers (wire types, error vocabulary) is in
+//! `retort-lambda-protocol`; the CLI's client is `retort-lambda-fanout`; the local emulator is
+//! `lambda-emulator` in `retort-dev-tools`.
 
 pub mod config;
 pub mod error;
 pub mod event;
-#[cfg(feature = "fanout")]
-pub mod fanout;
 pub mod handler;
 pub mod init;
 pub mod model;
 pub mod store;
-pub mod wire;
+
+/// The wire types, re-exported so the function's code reads `crate::wire`.
+pub use retort_lambda_protocol::wire;

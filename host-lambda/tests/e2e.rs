@@ -179,6 +179,15 @@ fn gzip_direct_and_through_a_function_url() {
     let body: Value = serde_json::from_str(proxy["body"].as_str().unwrap()).unwrap();
     assert_eq!(body["errorType"], json!("InvalidRequest"));
     assert!(body["errorMessage"].as_str().unwrap().starts_with("inputs:"), "{body}");
+    assert_eq!(body.get("input"), None, "{body}");
+    // A bad input: the body names it as a field too.
+    let event = json!({"httpMethod": "POST", "requestContext": {}, "headers": {},
+                       "body": "{\"inputs\": [\"CCO\", \"  \"]}"});
+    let proxy = emu.invoke_json(&event).json();
+    assert_eq!(proxy["statusCode"], json!(400), "{proxy}");
+    let body: Value = serde_json::from_str(proxy["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body["errorType"], json!("InvalidInput"), "{body}");
+    assert_eq!(body["input"], json!({"index": 1, "problem": "empty input"}), "{body}");
 }
 
 /// Enough inputs, all 5 hypotheses and full-precision attention: well over 6 MB of JSON.
@@ -298,7 +307,7 @@ fn bad_requests_get_structured_errors_naming_the_problem() {
         (json!({"inputs": many}), "LimitExceeded", "inputs: 51 inputs are over this function's MAX_INPUTS 50"),
         (json!({"inputs": []}), "InvalidRequest", "inputs: the list is empty"),
         (json!({"inputs": ["CCO", "  "]}), "InvalidInput", "inputs[1]: empty input"),
-        (json!({"inputs": ["CCO", long_input]}), "InvalidInput", "inputs[1]: 1100 tokens, over the model's"),
+        (json!({"inputs": ["CCO", &long_input]}), "InvalidInput", "inputs[1]: 1100 tokens, over the model's"),
         (
             json!({"inputs": ["C C Xq O"], "options": {"unknown_tokens": "refuse"}}),
             "InvalidInput",
@@ -321,7 +330,42 @@ fn bad_requests_get_structured_errors_naming_the_problem() {
     for (payload, error_type, needle) in cases {
         let reply = emu.invoke_json(&payload);
         assert_function_error(&reply, error_type, needle);
+        // A function error carries type and message only (all the Lambda runtime posts).
+        assert_eq!(reply.json().get("input"), None);
     }
+    // Asked for as a reply, a refusal keeps every field of its body: the input at fault by index.
+    let refused = [
+        (json!({"inputs": ["CCO", "  "]}), 1, "empty input"),
+        (json!({"inputs": ["CCO", &long_input]}), 1, "1100 tokens, over the model's"),
+        (json!({"inputs": ["C C Xq O"], "options": {"unknown_tokens": "refuse"}}), 0, "not in the model's source"),
+    ];
+    for (mut payload, index, problem) in refused {
+        payload["errors"] = json!("reply");
+        let reply = emu.invoke_json(&payload);
+        assert_eq!(reply.header("x-amz-function-error"), None, "{}", String::from_utf8_lossy(&reply.body));
+        let body = reply.json();
+        let error = &body["error"];
+        assert_eq!(error["errorType"], json!("InvalidInput"), "{body}");
+        assert_eq!(error["input"]["index"], json!(index), "{body}");
+        let got = error["input"]["problem"].as_str().expect("input.problem");
+        assert!(got.starts_with(problem), "{got:?}");
+        assert_eq!(error["errorMessage"], json!(format!("inputs[{index}]: {got}")), "the message says the same");
+    }
+    // Refusals of the whole request have no input; a request refused before it is read still
+    // gets the delivery it asked for.
+    for (payload, error_type) in [
+        (json!({"inputs": [], "errors": "reply"}), "InvalidRequest"),
+        (json!({"inputs": 3, "errors": "reply"}), "InvalidRequest"),
+        (json!({"inputs": ["CCO"], "options": {"beam_size": 20}, "errors": "reply"}), "LimitExceeded"),
+    ] {
+        let reply = emu.invoke_json(&payload);
+        assert_eq!(reply.header("x-amz-function-error"), None, "{}", String::from_utf8_lossy(&reply.body));
+        let body = reply.json();
+        assert_eq!(body["error"]["errorType"], json!(error_type), "{body}");
+        assert_eq!(body["error"].get("input"), None, "{body}");
+    }
+    let reply = emu.invoke_json(&json!({"inputs": ["CCO"], "errors": "loudly"}));
+    assert_function_error(&reply, "InvalidRequest", "errors: unknown variant");
     // Not JSON at all: the Invoke API refuses it before the function runs, as AWS does.
     let reply = emu.invoke(b"{not json");
     assert_eq!(reply.status, 400);
@@ -390,7 +434,8 @@ fn fan_out_over_the_emulator_equals_the_local_cli() {
     assert!(!s3.objects().is_empty(), "some chunks should have been stored in S3 and followed");
     assert!(remote == local, "fan-out output differs from the local CLI's");
 
-    // A bad line is reported with its line number, like a local run.
+    // A bad line is reported with its line number, like a local run: the function's reply
+    // names the input by index (a field), the client numbers it over the job.
     let bad = dir.join("bad.smi");
     std::fs::write(&bad, format!("CCO\n{}\n", vec!["C"; 1100].join(" "))).unwrap();
     let mut cmd = Command::new(retort_bin());

@@ -16,7 +16,6 @@
 //! failure is thrown as a JS `Error` carrying the core's message.
 
 use js_sys::{Array, Float32Array, Function, Object, Reflect, JSON};
-use retort_core::model::generated::GeneratedModelLoader;
 use retort_core::{Bundle, Engine, Request, Source, TranslateOptions, Translation};
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
@@ -25,16 +24,6 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen]
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
-}
-
-/// The ONNX-generated models this engine was built with (one cargo feature each); a bundle
-/// made for another is refused with a message naming it.
-fn generated_models() -> Vec<&'static dyn GeneratedModelLoader> {
-    #[allow(unused_mut)]
-    let mut v: Vec<&'static dyn GeneratedModelLoader> = Vec::new();
-    #[cfg(feature = "onnx-annalog")]
-    v.push(&retort_model_annalog_onnx::LOADER);
-    v
 }
 
 /// A loaded model.
@@ -49,7 +38,7 @@ impl Retort {
     #[wasm_bindgen(constructor)]
     pub fn new(bytes: &[u8]) -> Result<Retort, JsError> {
         let bundle = Bundle::from_bytes(bytes).map_err(to_js)?;
-        let engine = Engine::from_bundle_with(&bundle, &generated_models()).map_err(to_js)?;
+        let engine = Engine::from_bundle_with(&bundle, &retort_models::generated_models()).map_err(to_js)?;
         Ok(Retort { engine })
     }
 
@@ -87,7 +76,7 @@ impl Retort {
             let s: String = s.into();
             Some(serde_json::from_str::<Value>(&s).map_err(|e| JsError::new(&format!("invalid options: {e}")))?)
         };
-        let opts = merge_options(&self.engine.default_options(), overrides.as_ref()).map_err(|e| JsError::new(&e))?;
+        let opts = merge_options(&self.engine.default_options(), overrides.as_ref()).map_err(to_js)?;
         let mut callback_error: Option<JsValue> = None;
         let mut report = |done: usize, total: usize| {
             if let (Some(f), None) = (&progress, &callback_error) {
@@ -117,8 +106,11 @@ fn json_to_js(v: &Value) -> Result<JsValue, JsError> {
 }
 
 /// The bundle's defaults with `overrides`' fields put over them, field by field.
-pub fn merge_options(defaults: &TranslateOptions, overrides: Option<&Value>) -> Result<TranslateOptions, String> {
-    defaults.with_overrides(overrides).map_err(|e| e.to_string())
+pub fn merge_options(
+    defaults: &TranslateOptions,
+    overrides: Option<&Value>,
+) -> Result<TranslateOptions, retort_core::Error> {
+    defaults.with_overrides(overrides)
 }
 
 /// Model information as JSON (what `info()` returns).
@@ -194,11 +186,11 @@ mod tests {
     #[test]
     fn merge_rejects_unknown_and_invalid() {
         let d = TranslateOptions::default();
-        let e = merge_options(&d, Some(&serde_json::json!({"beam": 3}))).unwrap_err();
+        let e = merge_options(&d, Some(&serde_json::json!({"beam": 3}))).unwrap_err().to_string();
         assert!(e.contains("unknown field `beam`"), "{e}");
-        let e = merge_options(&d, Some(&serde_json::json!({"beam_size": 0}))).unwrap_err();
+        let e = merge_options(&d, Some(&serde_json::json!({"beam_size": 0}))).unwrap_err().to_string();
         assert!(e.contains("beam_size"), "{e}");
-        let e = merge_options(&d, Some(&serde_json::json!([1]))).unwrap_err();
+        let e = merge_options(&d, Some(&serde_json::json!([1]))).unwrap_err().to_string();
         assert!(e.contains("expected an object"), "{e}");
     }
 }

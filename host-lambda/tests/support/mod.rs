@@ -27,12 +27,28 @@ pub fn seed() -> PathBuf {
     repo_root().join("fixtures/seed/deep-synthesis")
 }
 
-/// The `retort` CLI of the same build (the workspace builds every binary before tests run).
-pub fn retort_bin() -> PathBuf {
+/// A binary of another workspace crate, from the same build as `bootstrap` (cargo builds the
+/// binaries of every package a `cargo test` names before the tests run).
+fn sibling_bin(name: &str, package: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_BIN_EXE_bootstrap")).parent().expect("target dir").to_path_buf();
-    let bin = dir.join("retort");
-    assert!(bin.is_file(), "{} is missing: build the workspace (cargo test --release --workspace)", bin.display());
+    let bin = dir.join(name);
+    assert!(
+        bin.is_file(),
+        "{} is missing: build it with these tests (cargo test --release -p retort-lambda -p {package}, or \
+         --workspace)",
+        bin.display()
+    );
     bin
+}
+
+/// The `retort` CLI (retort-cli) of the same build.
+pub fn retort_bin() -> PathBuf {
+    sibling_bin("retort", "retort-cli")
+}
+
+/// The local Lambda service (retort-dev-tools) of the same build.
+pub fn emulator_bin() -> PathBuf {
+    sibling_bin("lambda-emulator", "retort-dev-tools")
 }
 
 pub fn free_port() -> u16 {
@@ -160,7 +176,7 @@ impl Emulator {
     }
 
     pub fn start_with(bootstrap: &Path, env: &[(String, String)], flags: &[&str]) -> Emulator {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_lambda-emulator"));
+        let mut cmd = Command::new(emulator_bin());
         cmd.arg("--bootstrap").arg(bootstrap).args(flags);
         for var in
             ["MODEL_PATH", "MODEL_BUCKET", "MODEL_KEY", "OUTPUT_BUCKET", "OUTPUT_THRESHOLD_BYTES", "INLINE_LIMIT_BYTES"]

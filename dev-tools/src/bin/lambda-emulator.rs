@@ -35,7 +35,25 @@ struct Options {
     timeout: Duration,
 }
 
-fn parse_args() -> Result<Options, String> {
+const USAGE: &str = "usage: lambda-emulator --bootstrap <path> [--port 0] [--instances 1] \
+                     [--function-name retort] [--response-limit 6291456] [--timeout-s 900]";
+
+/// A command line the emulator cannot run with.
+#[derive(Debug, thiserror::Error)]
+enum ArgError {
+    #[error("{0} needs a value")]
+    MissingValue(String),
+    #[error("{flag}: {value:?} is not a number")]
+    NotANumber { flag: String, value: String },
+    #[error("unknown argument {0:?} (see --help)")]
+    Unknown(String),
+    #[error("--bootstrap <path> is required")]
+    NoBootstrap,
+    #[error("{USAGE}")]
+    Help,
+}
+
+fn parse_args() -> Result<Options, ArgError> {
     let mut o = Options {
         bootstrap: String::new(),
         port: 0,
@@ -46,8 +64,8 @@ fn parse_args() -> Result<Options, String> {
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
-        let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
-        let number = |v: String| v.parse::<u64>().map_err(|_| format!("{flag}: {v:?} is not a number"));
+        let mut value = || args.next().ok_or_else(|| ArgError::MissingValue(flag.clone()));
+        let number = |v: String| v.parse::<u64>().map_err(|_| ArgError::NotANumber { flag: flag.clone(), value: v });
         match flag.as_str() {
             "--bootstrap" => o.bootstrap = value()?,
             "--port" => o.port = number(value()?)? as u16,
@@ -55,16 +73,12 @@ fn parse_args() -> Result<Options, String> {
             "--function-name" => o.function_name = value()?,
             "--response-limit" => o.response_limit = number(value()?)? as usize,
             "--timeout-s" => o.timeout = Duration::from_secs(number(value()?)?),
-            "-h" | "--help" => {
-                return Err("usage: lambda-emulator --bootstrap <path> [--port 0] [--instances 1] \
-                            [--function-name retort] [--response-limit 6291456] [--timeout-s 900]"
-                    .into())
-            }
-            other => return Err(format!("unknown argument {other:?} (see --help)")),
+            "-h" | "--help" => return Err(ArgError::Help),
+            other => return Err(ArgError::Unknown(other.to_string())),
         }
     }
     if o.bootstrap.is_empty() {
-        return Err("--bootstrap <path> is required".into());
+        return Err(ArgError::NoBootstrap);
     }
     Ok(o)
 }

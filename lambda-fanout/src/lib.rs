@@ -1,6 +1,9 @@
-//! The client side of a bulk job: split the inputs into chunks, invoke the function on them
-//! concurrently (bounded), retry what is worth retrying, follow answers stored in S3, and hand
-//! back translations in input order.
+//! The client side of a bulk job (`retort translate --lambda`): split the inputs into chunks,
+//! invoke the function on them concurrently (bounded), retry what is worth retrying, follow
+//! answers stored in S3, and hand back translations in input order.
+//!
+//! Every request asks for `"errors": "reply"`, so a refused input comes back with its index as
+//! a field ([`retort_lambda_protocol::InputFault`]); nothing here reads an index out of text.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,9 +15,9 @@ use serde_json::json;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use crate::error::{ErrorBody, ErrorKind};
-use crate::store::{self, describe};
-use crate::wire::{Answer, ModelInfo, Reply};
+use retort_lambda_protocol::aws::{self, describe, S3Error};
+use retort_lambda_protocol::wire::{Answer, ModelInfo, Reply, WarmupReply};
+use retort_lambda_protocol::{ErrorBody, ErrorDelivery, ErrorReply};
 
 #[derive(Clone, Debug)]
 pub struct FanOutConfig {
@@ -33,6 +36,19 @@ pub enum FanOutError {
     /// The function refused input `index` (numbered over the whole job).
     #[error("input {index}: {problem}")]
     Input { index: usize, problem: String },
+    /// The function refused a chunk, or failed on it (`errorType` as it said).
+    #[error("{function} failed: {error_type}: {message}")]
+    Function { function: String, error_type: String, message: String },
+    /// The Invoke call itself failed (after the SDK's own retries).
+    #[error("invoking {function}: {detail}")]
+    Invoke { function: String, detail: String },
+    /// A stored answer could not be fetched.
+    #[error(transparent)]
+    Store(#[from] S3Error),
+    /// The last of `attempts` failures of one chunk.
+    #[error("{last} (gave up after {attempts} attempts)")]
+    GaveUp { last: Box<FanOutError>, attempts: u32 },
+    /// A reply that is not a Retort reply, a bad setting, a failed task.
     #[error("{0}")]
     Other(String),
 }
@@ -54,18 +70,17 @@ impl FanOut {
         if config.concurrency == 0 || config.batch == 0 {
             return Err(FanOutError::Other("--lambda-concurrency and --lambda-batch must be at least 1".into()));
         }
-        let sdk = store::aws_config().await;
-        Ok(FanOut { lambda: aws_sdk_lambda::Client::new(&sdk), s3: store::s3_client(&sdk), config })
+        let sdk = aws::aws_config().await;
+        Ok(FanOut { lambda: aws_sdk_lambda::Client::new(&sdk), s3: aws::s3_client(&sdk), config })
     }
 
     /// Asks the function which model it serves and its decoding defaults (a warmup ping: no
     /// decoding, and it warms one container for the job).
-    pub async fn describe(&self) -> Result<crate::wire::WarmupReply, FanOutError> {
+    pub async fn describe(&self) -> Result<WarmupReply, FanOutError> {
         let function = &self.config.function;
-        let (function_error, body) =
-            invoke_raw(&self.lambda, function, br#"{"warmup": true}"#).await.map_err(FanOutError::Other)?;
-        if function_error.is_some() {
-            return Err(FanOutError::Other(format!("{function} failed: {}", String::from_utf8_lossy(&body))));
+        let (function_error, body) = invoke_raw(&self.lambda, function, br#"{"warmup": true}"#).await?;
+        if let Some(marker) = function_error {
+            return Err(function_failure(function, error_body(&marker, &body)));
         }
         serde_json::from_slice(&body).map_err(|e| {
             FanOutError::Other(format!("{function} did not answer a warmup ping like a Retort function: {e}"))
@@ -91,6 +106,8 @@ impl FanOut {
                 // Full precision and gzip: the client rebuilds exactly what a local run writes.
                 "attention_decimals": null,
                 "encoding": "gzip",
+                // Refusals as replies, with the input at fault as a field.
+                "errors": ErrorDelivery::Reply,
             });
             // Said explicitly (the default is not serialized), so the function's UNKNOWN_TOKENS
             // cannot turn the same job into a different one.
@@ -156,7 +173,7 @@ async fn invoke_chunk(
             Err(Failure::Passing(e)) => e,
         };
         if attempt > retries {
-            return Err(FanOutError::Other(format!("{error} (gave up after {attempt} attempts)")));
+            return Err(FanOutError::GaveUp { last: Box::new(error), attempts: attempt });
         }
         // The SDK already retried throttling and 5xx; this covers function errors such as a
         // timed-out or crashed sandbox.
@@ -165,8 +182,10 @@ async fn invoke_chunk(
 }
 
 enum Failure {
+    /// The same request would fail again.
     Permanent(FanOutError),
-    Passing(String),
+    /// Worth another attempt.
+    Passing(FanOutError),
 }
 
 /// One synchronous invocation: the function-error marker (`X-Amz-Function-Error`) and the body.
@@ -174,14 +193,14 @@ async fn invoke_raw(
     lambda: &aws_sdk_lambda::Client,
     function: &str,
     payload: &[u8],
-) -> Result<(Option<String>, Vec<u8>), String> {
+) -> Result<(Option<String>, Vec<u8>), FanOutError> {
     let out = lambda
         .invoke()
         .function_name(function)
         .payload(Blob::new(payload.to_vec()))
         .send()
         .await
-        .map_err(|e| format!("invoking {function}: {}", describe(&e)))?;
+        .map_err(|e| FanOutError::Invoke { function: function.to_string(), detail: describe(&e) })?;
     let body = out.payload().map(|b| b.as_ref().to_vec()).unwrap_or_default();
     Ok((out.function_error().map(str::to_string), body))
 }
@@ -193,66 +212,104 @@ async fn invoke_once(
     payload: &[u8],
 ) -> Result<Answer, Failure> {
     let (function_error, body) = invoke_raw(lambda, function, payload).await.map_err(Failure::Passing)?;
-    if let Some(kind) = function_error {
-        let err: ErrorBody = serde_json::from_slice(&body).unwrap_or_else(|_| ErrorBody {
-            error_type: kind.to_string(),
-            error_message: String::from_utf8_lossy(&body).into_owned(),
-        });
-        let message = format!("{function} failed: {}: {}", err.error_type, err.error_message);
-        return match ErrorKind::parse(&err.error_type) {
-            Some(ErrorKind::InvalidInput) => Err(Failure::Permanent(input_error(&err.error_message))),
-            Some(k) if k.is_permanent() => Err(Failure::Permanent(FanOutError::Other(message))),
-            _ => Err(Failure::Passing(message)),
-        };
+    if let Some(marker) = function_error {
+        // Timeouts, crashes, init errors, or a function that ignores `errors`.
+        return Err(refusal(function, error_body(&marker, &body)));
     }
     let reply: Reply = serde_json::from_slice(&body).map_err(|e| {
         Failure::Permanent(FanOutError::Other(format!("{function} answered something that is not a Retort reply: {e}")))
     })?;
     let permanent = |m: String| Failure::Permanent(FanOutError::Other(m));
     match reply {
+        Reply::Failed(ErrorReply { error }) => Err(refusal(function, error)),
         Reply::Inline(answer) => Ok(answer),
         Reply::Packed(packed) => {
             let gz = base64_decode(&packed.body).map_err(|e| permanent(format!("packed answer: bad base64: {e}")))?;
-            parse_gzip_answer(&gz).map_err(permanent)
+            parse_gzip_answer(&gz).map_err(|e| permanent(format!("packed answer: {e}")))
         }
         Reply::Stored(stored) => {
             let o = &stored.stored;
-            let gz = store::get_object(s3, &o.bucket, &o.key).await.map_err(Failure::Passing)?;
+            let gz = aws::get_object(s3, &o.bucket, &o.key).await.map_err(|e| Failure::Passing(e.into()))?;
             parse_gzip_answer(&gz).map_err(|e| permanent(format!("s3://{}/{}: {e}", o.bucket, o.key)))
         }
         Reply::Warmup(_) => Err(permanent(format!("{function} answered a warmup reply to a translate request"))),
     }
 }
 
-fn parse_gzip_answer(gz: &[u8]) -> Result<Answer, String> {
-    let json = gunzip(gz).map_err(|e| format!("not gzip: {e}"))?;
-    serde_json::from_slice(&json).map_err(|e| format!("not a Retort answer: {e}"))
+/// A function error's payload (`X-Amz-Function-Error: <marker>`) as an error body; a payload
+/// that is not one is kept as the message.
+fn error_body(marker: &str, body: &[u8]) -> ErrorBody {
+    serde_json::from_slice(body).unwrap_or_else(|_| ErrorBody {
+        error_type: marker.to_string(),
+        error_message: String::from_utf8_lossy(body).into_owned(),
+        input: None,
+    })
 }
 
-/// `inputs[3]: problem` from the function, with the chunk-relative index kept apart.
-fn input_error(message: &str) -> FanOutError {
-    let parsed = message
-        .strip_prefix("inputs[")
-        .and_then(|rest| rest.split_once("]: "))
-        .and_then(|(n, problem)| Some((n.parse().ok()?, problem.to_string())));
-    match parsed {
-        Some((index, problem)) => FanOutError::Input { index, problem },
-        None => FanOutError::Other(message.to_string()),
+fn function_failure(function: &str, body: ErrorBody) -> FanOutError {
+    FanOutError::Function { function: function.to_string(), error_type: body.error_type, message: body.error_message }
+}
+
+/// What a refusal means for the job: an input at fault (chunk-relative index, from the body's
+/// field), another permanent refusal, or something worth retrying.
+fn refusal(function: &str, body: ErrorBody) -> Failure {
+    if let Some(input) = body.input {
+        return Failure::Permanent(FanOutError::Input { index: input.index, problem: input.problem });
     }
+    match body.kind() {
+        Some(k) if k.is_permanent() => Failure::Permanent(function_failure(function, body)),
+        _ => Failure::Passing(function_failure(function, body)),
+    }
+}
+
+/// The gzip'd JSON of an [`Answer`].
+fn parse_gzip_answer(gz: &[u8]) -> Result<Answer, FanOutError> {
+    let json = gunzip(gz).map_err(|e| FanOutError::Other(format!("not gzip: {e}")))?;
+    serde_json::from_slice(&json).map_err(|e| FanOutError::Other(format!("not a Retort answer: {e}")))
 }
 
 #[cfg(test)]
 mod tests {
+    use retort_lambda_protocol::InputFault;
+    use serde_json::json;
+
     use super::*;
 
+    fn body(error_type: &str, message: &str, input: Option<InputFault>) -> ErrorBody {
+        ErrorBody { error_type: error_type.into(), error_message: message.into(), input }
+    }
+
     #[test]
-    fn input_errors_keep_their_index() {
-        match input_error("inputs[3]: empty input") {
-            FanOutError::Input { index, problem } => {
+    fn input_errors_come_from_the_field() {
+        let fault = InputFault { index: 3, problem: "empty input".into() };
+        match refusal("f", body("InvalidInput", "inputs[3]: empty input", Some(fault))) {
+            Failure::Permanent(FanOutError::Input { index, problem }) => {
                 assert_eq!((index, problem.as_str()), (3, "empty input"))
             }
+            _ => panic!("expected a permanent input error"),
+        }
+        // Without the field, the message is only shown, never read for an index.
+        match refusal("f", body("InvalidInput", "inputs[3]: empty input", None)) {
+            Failure::Permanent(FanOutError::Function { error_type, .. }) => assert_eq!(error_type, "InvalidInput"),
+            _ => panic!("expected a permanent function error"),
+        }
+    }
+
+    #[test]
+    fn lambda_failures_are_retried_and_refusals_are_not() {
+        assert!(matches!(refusal("f", body("Sandbox.Timedout", "late", None)), Failure::Passing(_)));
+        assert!(matches!(refusal("f", body("OutputStoreError", "s3 down", None)), Failure::Passing(_)));
+        assert!(matches!(refusal("f", body("LimitExceeded", "too many", None)), Failure::Permanent(_)));
+    }
+
+    #[test]
+    fn replies_with_an_error_parse_as_failed() {
+        let v = json!({"error": {"errorType": "InvalidInput", "errorMessage": "inputs[1]: x",
+                                 "input": {"index": 1, "problem": "x"}}});
+        match serde_json::from_value::<Reply>(v).unwrap() {
+            Reply::Failed(ErrorReply { error }) => assert_eq!(error.input.map(|i| i.index), Some(1)),
             other => panic!("{other:?}"),
         }
-        assert!(matches!(input_error("something else"), FanOutError::Other(_)));
+        assert_eq!(error_body("Unhandled", b"not json").error_message, "not json");
     }
 }

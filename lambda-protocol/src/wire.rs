@@ -4,6 +4,8 @@
 use retort_core::{TokenizerKind, Translation};
 use serde::{Deserialize, Serialize};
 
+use crate::error::ErrorReply;
+
 /// A full answer: one entry per input, in input order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Answer {
@@ -81,10 +83,12 @@ pub struct WarmupReply {
     pub decoding: retort_core::TranslateOptions,
 }
 
-/// Any successful reply a direct invocation can get.
+/// Any reply a direct invocation can get without a function error.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Reply {
+    /// A refusal, for requests that asked for `"errors": "reply"` (see [`crate::error`]).
+    Failed(ErrorReply),
     Stored(StoredAnswer),
     Packed(PackedAnswer),
     Inline(Answer),

@@ -1,0 +1,15 @@
+//! What the Retort Lambda function (`retort-lambda`) and its callers (the CLI's fan-out client
+//! `retort-lambda-fanout`, any SDK user) say to each other. Both ends use these types, so the
+//! function and its clients cannot drift apart.
+//!
+//! - [`wire`]: the replies (inline, gzip'd, stored in S3, warmup);
+//! - [`error`]: the error vocabulary (`errorType` names), the structured error body with the
+//!   failing input's index as a field, and how a caller asks for errors to be delivered;
+//! - [`aws`] (feature `aws`): the AWS client setup both ends share.
+
+#[cfg(feature = "aws")]
+pub mod aws;
+pub mod error;
+pub mod wire;
+
+pub use error::{ErrorBody, ErrorDelivery, ErrorKind, ErrorReply, InputFault};
