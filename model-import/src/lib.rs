@@ -1,10 +1,13 @@
 //! Retort importers: turn models from other toolkits into Retort bundles.
 
 pub mod annalog;
+mod bundle_builder;
 pub mod ctranslate2;
 pub mod error;
+mod name_maps;
 pub mod opennmt;
 pub mod pickle;
+mod tensor_table;
 pub mod torch;
 
 pub use error::ImportError;
