@@ -1273,7 +1273,7 @@ fn read_positions(vars: &mut Vars, d: usize, notes: &mut Vec<String>) -> Result<
                 tables.push((rows, t.data));
             }
             None => {
-                if d < 4 || d % 2 != 0 {
+                if d < 4 || !d.is_multiple_of(2) {
                     return Err(unsupported(format!("generated sinusoidal positions for odd or tiny depth {d}")));
                 }
                 generated = true;
@@ -1288,10 +1288,10 @@ fn read_positions(vars: &mut Vars, d: usize, notes: &mut Vec<String>) -> Result<
     if positions.encoder.0 != max_positions || positions.decoder.0 != max_positions {
         notes.push(format!("position tables cut to their common length {max_positions}"));
     }
-    if !generated
-        && !(is_sinusoidal(&positions.encoder.1, max_positions, d)
-            && is_sinusoidal(&positions.decoder.1, max_positions, d))
-    {
+    let sinusoidal = generated
+        || (is_sinusoidal(&positions.encoder.1, max_positions, d)
+            && is_sinusoidal(&positions.decoder.1, max_positions, d));
+    if !sinusoidal {
         positions.kind = PositionKind::Learned;
     }
     if generated {

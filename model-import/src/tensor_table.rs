@@ -251,12 +251,13 @@ impl Walk<'_> {
                 return Ok(());
             }
         };
+        // A shared target embedding is still read, so its shape is checked.
+        let keep = !(rule.need == Need::UnlessShared && self.ctx.shared_embeddings);
         match self.read(&from, &shape, rule.transform)? {
-            Some(t) => {
-                if !(rule.need == Need::UnlessShared && self.ctx.shared_embeddings) {
-                    self.tensors.insert(to, t);
-                }
+            Some(t) if keep => {
+                self.tensors.insert(to, t);
             }
+            Some(_) => {}
             None if required => return Err(self.source.missing(&from)),
             None => {}
         }
