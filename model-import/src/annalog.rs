@@ -9,12 +9,15 @@ use std::path::Path;
 use std::rc::Rc;
 
 use retort_core::bundle::sha256_hex;
-use retort_core::spec::{names, Activation, NormPosition, PositionKind, SpecialTokens};
+use retort_core::spec::{Activation, NormPosition, PositionKind, SpecialTokens};
 use retort_core::tokenize::SideTokenizer;
-use retort_core::{Bundle, BundleMeta, ModelSpec, Provenance, TensorData, TokenizerKind, TranslateOptions};
+use retort_core::{Bundle, TensorData, TokenizerKind, TranslateOptions};
 
+use crate::bundle_builder::{build_bundle, BundleSide, ModelDescription, Positions};
 use crate::error::ImportError;
+use crate::name_maps;
 use crate::pickle::{self, Value};
+use crate::tensor_table::{map_tensors, BiasPolicy, Dims, TableContext, TensorSource};
 use crate::torch::{TensorRef, TorchFile};
 
 /// ANNalog's handler hard-codes the head count; the state dict cannot tell it.
@@ -59,21 +62,41 @@ struct Weights<'f> {
 }
 
 impl Weights<'_> {
-    fn take(&mut self, name: &str) -> Result<TensorData, ImportError> {
-        let t = self
-            .map
-            .remove(name)
-            .ok_or_else(|| format_err(format!("tensor '{name}' is missing from the state dict")))?;
-        let data = self.file.tensor_f32(&t).map_err(|e| format_err(format!("tensor '{name}': {e}")))?;
-        Ok(TensorData::new(t.size.clone(), data)?)
-    }
-
     fn layers(&self, prefix: &str) -> usize {
         self.map
             .keys()
             .filter_map(|k| k.strip_prefix(prefix)?.split('.').next()?.parse::<usize>().ok())
             .max()
             .map_or(0, |m| m + 1)
+    }
+
+    /// A stored tensor's shape, or the missing-tensor error.
+    fn shape(&self, name: &str) -> Result<&[usize], ImportError> {
+        self.map.get(name).map(|t| t.size.as_slice()).ok_or_else(|| self.missing(name))
+    }
+}
+
+impl TensorSource for Weights<'_> {
+    fn contains(&self, name: &str) -> bool {
+        self.map.contains_key(name)
+    }
+
+    fn read(&mut self, name: &str) -> Result<Option<TensorData>, ImportError> {
+        let Some(t) = self.map.remove(name) else { return Ok(None) };
+        let data = self.file.tensor_f32(&t).map_err(|e| format_err(format!("tensor '{name}': {e}")))?;
+        Ok(Some(TensorData::new(t.size.clone(), data)?))
+    }
+
+    fn skip(&mut self, name: &str) {
+        self.map.remove(name);
+    }
+
+    fn missing(&self, name: &str) -> ImportError {
+        format_err(format!("tensor '{name}' is missing from the state dict"))
+    }
+
+    fn wrong_shape(&self, name: &str, found: &[usize], expected: &[usize]) -> ImportError {
+        format_err(format!("tensor '{name}' has shape {found:?}, expected {expected:?}"))
     }
 }
 
@@ -100,62 +123,61 @@ pub fn import_annalog(checkpoint: &Path, vocab: &Path) -> Result<Bundle, ImportE
         }
     }
     let mut w = Weights { file: &file, map };
-    let enc_layers = w.layers("encoder.layers.");
-    let dec_layers = w.layers("decoder.layers.");
 
-    let mut tensors: HashMap<String, TensorData> = HashMap::new();
-    let mut put = |name: String, t: TensorData| {
-        tensors.insert(name, t);
+    // ---- configuration: nothing is recorded, the shapes tell the sizes
+    let encoder_layers = w.layers("encoder.layers.");
+    let decoder_layers = w.layers("decoder.layers.");
+    let [src_vocab, d] = w.shape("encoder.tok_embedding.weight")?[..] else {
+        return Err(format_err("source embedding is not 2-D"));
     };
-    let src_emb = w.take("encoder.tok_embedding.weight")?;
-    let [src_vocab, d] = src_emb.shape[..] else { return Err(format_err("source embedding is not 2-D")) };
-    let tgt_emb = w.take("decoder.tok_embedding.weight")?;
-    let enc_pos = w.take("encoder.pos_embedding.weight")?;
-    let max_positions = enc_pos.shape[0];
-    let dec_pos = w.take("decoder.pos_embedding.weight")?;
-    if dec_pos.shape[0] != max_positions {
+    let tgt_vocab = w.shape("decoder.tok_embedding.weight")?.first().copied().unwrap_or(0);
+    let max_positions = w.shape("encoder.pos_embedding.weight")?.first().copied().unwrap_or(0);
+    let dec_positions = w.shape("decoder.pos_embedding.weight")?.first().copied().unwrap_or(0);
+    if dec_positions != max_positions {
         return Err(ImportError::Unsupported(format!(
-            "encoder and decoder position tables differ in length ({max_positions} vs {})",
-            dec_pos.shape[0]
+            "encoder and decoder position tables differ in length ({max_positions} vs {dec_positions})"
         )));
     }
-    let tgt_vocab = tgt_emb.shape[0];
-    put(names::SRC_EMB.into(), src_emb);
-    put(names::TGT_EMB.into(), tgt_emb);
-    put(names::ENC_POS.into(), enc_pos);
-    put(names::DEC_POS.into(), dec_pos);
-    put(names::GENERATOR_WEIGHT.into(), w.take("decoder.fc_out.weight")?);
-    put(names::GENERATOR_BIAS.into(), w.take("decoder.fc_out.bias")?);
-    let mut lin = |w: &mut Weights, dst: String, src: String| -> Result<(), ImportError> {
-        tensors.insert(format!("{dst}.weight"), w.take(&format!("{src}.weight"))?);
-        tensors.insert(format!("{dst}.bias"), w.take(&format!("{src}.bias"))?);
-        Ok(())
+    let ff = match decoder_layers.checked_sub(1) {
+        Some(last) => {
+            w.map.get(&format!("decoder.layers.{last}.positionwise_feedforward.fc_1.weight")).map_or(0, |t| t.size[0])
+        }
+        None => 0,
     };
-    let proj = [("q", "fc_q"), ("k", "fc_k"), ("v", "fc_v"), ("o", "fc_o")];
-    for i in 0..enc_layers {
-        let s = format!("encoder.layers.{i}");
-        for (c, a) in proj {
-            lin(&mut w, names::enc_layer(i, &format!("self_attn.{c}")), format!("{s}.self_attention.{a}"))?;
-        }
-        lin(&mut w, names::enc_layer(i, "norm_attn"), format!("{s}.self_attn_layer_norm"))?;
-        lin(&mut w, names::enc_layer(i, "ffn.w1"), format!("{s}.positionwise_feedforward.fc_1"))?;
-        lin(&mut w, names::enc_layer(i, "ffn.w2"), format!("{s}.positionwise_feedforward.fc_2"))?;
-        lin(&mut w, names::enc_layer(i, "norm_ffn"), format!("{s}.ff_layer_norm"))?;
-    }
-    let mut ff = 0;
-    for i in 0..dec_layers {
-        let s = format!("decoder.layers.{i}");
-        for (c, a) in proj {
-            lin(&mut w, names::dec_layer(i, &format!("self_attn.{c}")), format!("{s}.self_attention.{a}"))?;
-            lin(&mut w, names::dec_layer(i, &format!("cross_attn.{c}")), format!("{s}.encoder_attention.{a}"))?;
-        }
-        lin(&mut w, names::dec_layer(i, "norm_self"), format!("{s}.self_attn_layer_norm"))?;
-        lin(&mut w, names::dec_layer(i, "norm_cross"), format!("{s}.enc_attn_layer_norm"))?;
-        ff = w.map.get(&format!("{s}.positionwise_feedforward.fc_1.weight")).map_or(0, |t| t.size[0]);
-        lin(&mut w, names::dec_layer(i, "ffn.w1"), format!("{s}.positionwise_feedforward.fc_1"))?;
-        lin(&mut w, names::dec_layer(i, "ffn.w2"), format!("{s}.positionwise_feedforward.fc_2"))?;
-        lin(&mut w, names::dec_layer(i, "norm_ffn"), format!("{s}.ff_layer_norm"))?;
-    }
+    let model = ModelDescription {
+        d_model: d,
+        heads: ANNALOG_HEADS,
+        ff,
+        encoder_layers,
+        decoder_layers,
+        src_vocab_size: src_vocab,
+        tgt_vocab_size: tgt_vocab,
+        norm: NormPosition::Post,
+        layer_norm_eps: 1e-5,
+        activation: Activation::Relu,
+        embedding_scale: (d as f32).sqrt(),
+        shared_embeddings: false,
+        tied_generator: false,
+    };
+
+    // ---- tensors
+    let ctx = TableContext {
+        dims: Dims { d_model: d, ff, src_vocab, tgt_vocab },
+        encoder_layers,
+        decoder_layers,
+        pre_norm: false,
+        shared_embeddings: false,
+        tied_generator: false,
+        attention_bias: BiasPolicy::Known(true),
+        ffn_bias: BiasPolicy::Known(true),
+    };
+    let mapped = map_tensors(name_maps::ANNALOG, &mut w, &ctx)?;
+    // Learned position tables, read as they are.
+    let positions = Positions {
+        kind: PositionKind::Learned,
+        encoder: (max_positions, w.read("encoder.pos_embedding.weight")?.map(|t| t.data).unwrap_or_default()),
+        decoder: (max_positions, w.read("decoder.pos_embedding.weight")?.map(|t| t.data).unwrap_or_default()),
+    };
     if !w.map.is_empty() {
         let mut left: Vec<&String> = w.map.keys().collect();
         left.sort();
@@ -163,6 +185,8 @@ pub fn import_annalog(checkpoint: &Path, vocab: &Path) -> Result<Bundle, ImportE
             "state dict tensors ANNalog's architecture does not have: {left:?}"
         )));
     }
+
+    // ---- vocabulary: one for both sides
     if itos.len() != src_vocab || itos.len() != tgt_vocab {
         return Err(format_err(format!(
             "vocabulary has {} tokens, the embeddings {src_vocab} (source) and {tgt_vocab} (target)",
@@ -176,26 +200,9 @@ pub fn import_annalog(checkpoint: &Path, vocab: &Path) -> Result<Bundle, ImportE
             .ok_or_else(|| format_err(format!("vocabulary lacks '{tok}'")))
     };
     let (unk, pad, sos, eos) = (id("<unk>")?, id("<pad>")?, id("<sos>")?, id("<eos>")?);
-    let spec = ModelSpec {
-        architecture: "transformer".into(),
-        d_model: d,
-        heads: ANNALOG_HEADS,
-        ff,
-        encoder_layers: enc_layers,
-        decoder_layers: dec_layers,
-        src_vocab_size: src_vocab,
-        tgt_vocab_size: tgt_vocab,
-        norm: NormPosition::Post,
-        layer_norm_eps: 1e-5,
-        activation: Activation::Relu,
-        position: PositionKind::Learned,
-        max_positions,
-        embedding_scale: (d as f32).sqrt(),
-        shared_embeddings: false,
-        tied_generator: false,
-        generator_bias: true,
-        attention_bias: true,
-        ffn_bias: true,
+    let kind = TokenizerKind::ReinventSmiles;
+    let tokenizer = SideTokenizer::build_json(&itos, "<unk>", kind)?;
+    let side = BundleSide {
         special: SpecialTokens {
             src_unk: unk,
             src_pad: pad,
@@ -206,31 +213,16 @@ pub fn import_annalog(checkpoint: &Path, vocab: &Path) -> Result<Bundle, ImportE
             tgt_bos: sos,
             tgt_eos: eos,
         },
+        tokenizer_kind: kind,
+        src_tokenizer: tokenizer.clone(),
+        tgt_tokenizer: tokenizer,
+        // ANNalog generates at most its 102 positions: <sos> plus 101 tokens.
+        decoding: TranslateOptions { max_length: max_positions - 1, ..TranslateOptions::default() },
+        source_format: format!("annalog state dict ({})", file.format.describe()),
+        source_name: checkpoint.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        source_sha256: sha,
+        notes: vec![ANNALOG_NOTICE.to_string()],
+        name: "ANNalog".into(),
     };
-    let kind = TokenizerKind::ReinventSmiles;
-    let tokenizer = SideTokenizer::build_json(&itos, "<unk>", kind)?;
-    let file_name = checkpoint.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let bundle = Bundle {
-        meta: BundleMeta {
-            spec,
-            tokenizer_kind: kind,
-            src_tokenizer: tokenizer.clone(),
-            tgt_tokenizer: tokenizer,
-            // ANNalog generates at most its 102 positions: <sos> plus 101 tokens.
-            decoding: TranslateOptions { max_length: max_positions - 1, ..TranslateOptions::default() },
-            provenance: Provenance {
-                source_format: format!("annalog state dict ({})", file.format.describe()),
-                source_name: file_name,
-                source_sha256: sha,
-                imported_by: format!("retort-import {}", env!("CARGO_PKG_VERSION")),
-                notes: vec![ANNALOG_NOTICE.to_string()],
-            },
-            name: "ANNalog".into(),
-            generated: None,
-            computed_positions: Vec::new(),
-        },
-        tensors,
-    };
-    bundle.validate()?;
-    Ok(bundle)
+    build_bundle(&model, mapped, positions, side)
 }

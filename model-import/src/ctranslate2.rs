@@ -46,11 +46,14 @@ use std::path::Path;
 
 use retort_core::bundle::sha256_hex;
 use retort_core::options::{AttentionChoice, MinLengthRule};
-use retort_core::spec::{names, sinusoidal_table, Activation, ModelSpec, NormPosition, PositionKind, SpecialTokens};
+use retort_core::spec::{sinusoidal_table, Activation, NormPosition, PositionKind, SpecialTokens};
 use retort_core::tokenize::SideTokenizer;
-use retort_core::{Bundle, BundleMeta, Provenance, TensorData, TokenizerKind, TranslateOptions};
+use retort_core::{Bundle, TensorData, TokenizerKind, TranslateOptions};
 
+use crate::bundle_builder::{build_bundle, BundleSide, ModelDescription, Positions};
 use crate::error::ImportError;
+use crate::name_maps;
+use crate::tensor_table::{map_tensors, BiasPolicy, Dims, TableContext, TensorSource};
 
 type Result<T, E = ImportError> = std::result::Result<T, E>;
 
@@ -357,6 +360,11 @@ impl<'a> Vars<'a> {
         self.resolve(name).is_some()
     }
 
+    /// A variable's shape, without marking it understood.
+    fn shape(&self, name: &str) -> Option<Vec<usize>> {
+        self.vars.get(self.resolve(name)?).map(|v| v.shape.clone())
+    }
+
     fn names(&self) -> impl Iterator<Item = &String> {
         self.vars.keys().chain(self.aliases.keys())
     }
@@ -412,27 +420,6 @@ impl<'a> Vars<'a> {
         }
         *self.dtypes_seen.entry(dtype.name()).or_default() += 1;
         Ok(Some(TensorData::new(shape, data)?))
-    }
-
-    fn require(&mut self, name: &str) -> Result<TensorData> {
-        self.tensor(name)?.ok_or_else(|| format_err(format!("model.bin has no variable '{name}'")))
-    }
-
-    /// A tensor that must have the given shape.
-    fn require_shaped(&mut self, name: &str, shape: &[usize]) -> Result<TensorData> {
-        let t = self.require(name)?;
-        check_shape(name, &t, shape)?;
-        Ok(t)
-    }
-
-    fn optional_shaped(&mut self, name: &str, shape: &[usize]) -> Result<Option<TensorData>> {
-        match self.tensor(name)? {
-            Some(t) => {
-                check_shape(name, &t, shape)?;
-                Ok(Some(t))
-            }
-            None => Ok(None),
-        }
     }
 
     /// A scalar attribute (any numeric type) as f64.
@@ -491,6 +478,30 @@ impl<'a> Vars<'a> {
     }
 }
 
+impl TensorSource for Vars<'_> {
+    fn contains(&self, name: &str) -> bool {
+        self.has(name)
+    }
+
+    fn read(&mut self, name: &str) -> Result<Option<TensorData>> {
+        self.tensor(name)
+    }
+
+    /// A tied weight is the same variable as another: understood, and its scale with it.
+    fn skip(&mut self, name: &str) {
+        self.get(name);
+        self.get(&format!("{name}_scale"));
+    }
+
+    fn missing(&self, name: &str) -> ImportError {
+        format_err(format!("model.bin has no variable '{name}'"))
+    }
+
+    fn wrong_shape(&self, name: &str, found: &[usize], expected: &[usize]) -> ImportError {
+        format_err(format!("variable '{name}' has shape {found:?}, expected {expected:?}"))
+    }
+}
+
 fn decode_float(name: &str, var: &Variable) -> Result<Vec<f32>> {
     let b = var.data;
     Ok(match var.dtype {
@@ -529,21 +540,6 @@ fn dequantize(name: &str, shape: &[usize], data: &mut [f32], scale: &[f32]) -> R
         }
     }
     Ok(())
-}
-
-fn check_shape(name: &str, t: &TensorData, shape: &[usize]) -> Result<()> {
-    if t.shape != shape {
-        return Err(format_err(format!("variable '{name}' has shape {:?}, expected {shape:?}", t.shape)));
-    }
-    Ok(())
-}
-
-/// Rows `[start, start + n)` of a row-major matrix with `cols` columns.
-fn rows_of(t: &TensorData, start: usize, n: usize, cols: usize) -> Result<Vec<f32>> {
-    t.data
-        .get(start * cols..(start + n) * cols)
-        .map(<[f32]>::to_vec)
-        .ok_or_else(|| format_err("internal: row range outside a checked tensor"))
 }
 
 /// CTranslate2's run-time sinusoidal table (`generate_sinusoidal_position_encoding` in
@@ -861,87 +857,6 @@ fn count_layers(vars: &Vars, scope: &str) -> usize {
     n
 }
 
-/// Collects canonical tensors, filling absent biases with zeros when others are present.
-struct Out {
-    tensors: HashMap<String, TensorData>,
-}
-
-impl Out {
-    fn put(&mut self, name: String, shape: Vec<usize>, data: Vec<f32>) -> Result<()> {
-        self.tensors.insert(name, TensorData::new(shape, data)?);
-        Ok(())
-    }
-}
-
-/// A linear layer as read: weight [out, in] and optional bias.
-struct Linear {
-    weight: TensorData,
-    bias: Option<TensorData>,
-}
-
-fn read_linear(vars: &mut Vars, scope: &str, out: usize, inp: usize) -> Result<Linear> {
-    let weight = vars.require_shaped(&format!("{scope}/weight"), &[out, inp])?;
-    let bias = vars.optional_shaped(&format!("{scope}/bias"), &[out])?;
-    Ok(Linear { weight, bias })
-}
-
-fn read_norm(vars: &mut Vars, scope: &str, d: usize) -> Result<(Vec<f32>, Vec<f32>)> {
-    let gamma = vars.require_shaped(&format!("{scope}/gamma"), &[d])?;
-    let beta = vars
-        .optional_shaped(&format!("{scope}/beta"), &[d])?
-        .ok_or_else(|| unsupported(format!("RMS normalization (layer norm '{scope}' has a gamma but no beta)")))?;
-    Ok((gamma.data, beta.data))
-}
-
-/// A linear layer's bias, when it has one.
-type Bias = Option<Vec<f32>>;
-
-/// Linears by canonical prefix, in the order they were read, for the bias decision.
-#[derive(Default)]
-struct LinearSet {
-    items: Vec<(String, Vec<usize>, Vec<f32>, Bias)>,
-}
-
-impl LinearSet {
-    fn push(&mut self, canonical: String, weight_shape: Vec<usize>, weight: Vec<f32>, bias: Option<Vec<f32>>) {
-        self.items.push((canonical, weight_shape, weight, bias));
-    }
-
-    fn any_bias(&self) -> bool {
-        self.items.iter().any(|(_, _, _, b)| b.is_some())
-    }
-
-    fn missing_bias(&self) -> usize {
-        self.items.iter().filter(|(_, _, _, b)| b.is_none()).count()
-    }
-
-    /// Writes `<p>.weight` and, when `with_bias`, `<p>.bias` (zeros where absent).
-    fn emit(self, out: &mut Out, with_bias: bool) -> Result<()> {
-        for (p, shape, w, b) in self.items {
-            let rows = shape.first().copied().unwrap_or(0);
-            out.put(format!("{p}.weight"), shape, w)?;
-            if with_bias {
-                out.put(format!("{p}.bias"), vec![rows], b.unwrap_or_else(|| vec![0.0; rows]))?;
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Splits a fused projection [k*d, d] (+ bias [k*d]) into k [d, d] parts, in order.
-fn split_fused(lin: &Linear, parts: usize, d: usize) -> Result<Vec<(Vec<f32>, Bias)>> {
-    (0..parts)
-        .map(|i| {
-            let w = rows_of(&lin.weight, i * d, d, d)?;
-            let b = match &lin.bias {
-                Some(b) => Some(rows_of(b, i * d, d, 1)?),
-                None => None,
-            };
-            Ok((w, b))
-        })
-        .collect()
-}
-
 /// Whether a stored position table is one of the usual sinusoidal layouts (interleaved as in
 /// OpenNMT-py, `[sin | cos]` halves from position 0 as in OpenNMT-py 3, or CTranslate2's own).
 /// Only the first rows are compared: tables computed in f32 drift at large positions.
@@ -969,369 +884,33 @@ fn is_sinusoidal(table: &[f32], rows: usize, d: usize) -> bool {
 /// returns an equivalent Retort bundle with f32 weights. `tokenizer` picks the pre-tokenizer
 /// stored in the bundle (default [`TokenizerKind::Space`]: CTranslate2 takes tokens).
 pub fn import_ctranslate2_dir(dir: &Path, tokenizer: Option<TokenizerKind>) -> Result<Bundle> {
-    let bin_path = dir.join("model.bin");
-    let bytes = read_file(&bin_path)?;
+    let bytes = read_file(&dir.join("model.bin"))?;
     let bin = parse_model_bin(&bytes)?;
-    let binary_version = bin.binary_version;
-    let spec_name = bin.spec_name.clone();
-    let spec_revision = bin.spec_revision;
-
-    // Model types (src/models/model_factory.cc): "" / TransformerBase / TransformerBig are the
-    // legacy names of TransformerSpec with 8 / 16 heads.
-    let default_heads = match spec_name.as_str() {
-        "" | "TransformerBase" | "TransformerSpec" => 8,
-        "TransformerBig" => 16,
-        other => {
-            return Err(unsupported(format!(
-            "CTranslate2 model type '{other}': only Transformer encoder-decoder models (TransformerSpec) are supported"
-        )))
-        }
-    };
-    if spec_revision > MAX_SPEC_REVISION {
-        return Err(unsupported(format!(
-            "{} spec revision {spec_revision}: this importer reads revisions up to {MAX_SPEC_REVISION}",
-            if spec_name.is_empty() { "Transformer" } else { &spec_name }
-        )));
-    }
-
+    let (binary_version, spec_name, spec_revision) = (bin.binary_version, bin.spec_name.clone(), bin.spec_revision);
+    let default_heads = default_heads(&spec_name, spec_revision)?;
     let config_path = dir.join("config.json");
-    let config: serde_json::Value = if config_path.is_file() {
-        serde_json::from_slice(&read_file(&config_path)?)
-            .map_err(|e| format_err(format!("config.json is not valid JSON: {e}")))?
-    } else {
-        serde_json::Value::Object(Default::default())
-    };
-    if !config.is_object() {
-        return Err(format_err("config.json is not a JSON object"));
-    }
-    if let Some(q) = config.get("quantization_type") {
-        if q.as_i64() != Some(0) && !q.is_null() {
-            return Err(unsupported(format!("quantization_type {q} (AWQ) in config.json")));
-        }
-    }
-    if config.get("multi_query_attention").and_then(|v| v.as_bool()) == Some(true) {
-        return Err(unsupported("multi_query_attention in config.json"));
-    }
+    let config = read_config_json(&config_path)?;
 
     let mut vars = Vars::new(bin)?;
     reject_unsupported_variables(&vars)?;
-    let mut notes: Vec<String> = Vec::new();
+    let described = describe(&mut vars, &config, default_heads)?;
+    let model = &described.model;
+    let d = model.d_model;
 
-    // --- embeddings and sizes ------------------------------------------------------------
-    let src_emb_name =
-        ["encoder/embeddings/weight", "encoder/embeddings_0/weight"].into_iter().find(|n| vars.has(n)).ok_or_else(
-            || format_err("model.bin has no variable 'encoder/embeddings/weight' (not a Transformer encoder-decoder?)"),
-        )?;
-    let tgt_emb_name = "decoder/embeddings/weight";
-    let src_emb = vars.require(src_emb_name)?;
-    let [src_rows, d_model] = src_emb.shape[..] else {
-        return Err(format_err(format!(
-            "variable '{src_emb_name}' has shape {:?}, expected [vocab, depth]",
-            src_emb.shape
-        )));
+    // --- tensors -------------------------------------------------------------------------------
+    let ctx = TableContext {
+        dims: Dims { d_model: d, ff: model.ff, src_vocab: model.src_vocab_size, tgt_vocab: model.tgt_vocab_size },
+        encoder_layers: model.encoder_layers,
+        decoder_layers: model.decoder_layers,
+        pre_norm: model.norm == NormPosition::Pre,
+        shared_embeddings: model.shared_embeddings,
+        tied_generator: model.tied_generator,
+        attention_bias: BiasPolicy::FromData,
+        ffn_bias: BiasPolicy::FromData,
     };
-    let shared_embeddings = vars.same_variable(src_emb_name, tgt_emb_name);
-    let tgt_emb = vars.require(tgt_emb_name)?;
-    let [tgt_rows, tgt_d] = tgt_emb.shape[..] else {
-        return Err(format_err(format!(
-            "variable '{tgt_emb_name}' has shape {:?}, expected [vocab, depth]",
-            tgt_emb.shape
-        )));
-    };
-    if tgt_d != d_model {
-        return Err(format_err(format!(
-            "encoder embeddings have depth {d_model} but decoder embeddings have depth {tgt_d}"
-        )));
-    }
-    if d_model == 0 || src_rows == 0 || tgt_rows == 0 {
-        return Err(format_err("embeddings are empty"));
-    }
-
-    // --- attributes ------------------------------------------------------------------------
-    let enc = side_attrs(&mut vars, "encoder", src_emb_name, d_model, default_heads)?;
-    let dec = side_attrs(&mut vars, "decoder", tgt_emb_name, d_model, default_heads)?;
-    if enc.heads != dec.heads {
-        return Err(unsupported(format!(
-            "different head counts in encoder ({}) and decoder ({})",
-            enc.heads, dec.heads
-        )));
-    }
-    if enc.pre_norm != dec.pre_norm {
-        return Err(unsupported("pre-norm encoder with post-norm decoder (or the reverse)"));
-    }
-    if enc.activation != dec.activation {
-        return Err(unsupported(format!(
-            "different activations in encoder ({:?}) and decoder ({:?})",
-            enc.activation, dec.activation
-        )));
-    }
-    if enc.embedding_scale != dec.embedding_scale {
-        return Err(unsupported(format!(
-            "different embedding scales in encoder ({}) and decoder ({})",
-            enc.embedding_scale, dec.embedding_scale
-        )));
-    }
-    let heads = enc.heads;
-    if d_model % heads != 0 {
-        return Err(format_err(format!("depth {d_model} is not divisible by {heads} heads")));
-    }
-    let norm = if enc.pre_norm { NormPosition::Pre } else { NormPosition::Post };
-
-    // Attributes that must keep their defaults.
-    for scope in ["encoder", "decoder"] {
-        require_flag_default(&mut vars, &format!("{scope}/multi_query_attention"), 0.0, "multi-query attention")?;
-    }
-    require_flag_default(&mut vars, "decoder/alibi", 0.0, "ALiBi attention biases")?;
-    require_flag_default(&mut vars, "decoder/alibi_use_positive_positions", 0.0, "ALiBi attention biases")?;
-    require_flag_default(&mut vars, "decoder/scale_alibi", 0.0, "ALiBi attention biases")?;
-    require_flag_default(&mut vars, "decoder/start_from_zero_embedding", 0.0, "start_from_zero_embedding")?;
-    require_flag_default(&mut vars, "decoder/scale_outputs", 1.0, "scaled decoder outputs (scale_outputs)")?;
-    require_flag_default(&mut vars, "decoder/final_logit_softcapping", 0.0, "final logit soft-capping")?;
-    // embeddings_merge only matters with several source embeddings (refused above).
-    for n in ["encoder/embeddings_merge", "embeddings_merge"] {
-        vars.scalar(n)?;
-    }
-
-    // Alignment: which cross-attention CTranslate2 returns (layers/transformer.cc).
-    let enc_layers = count_layers(&vars, "encoder");
-    let dec_layers = count_layers(&vars, "decoder");
-    if enc_layers == 0 || dec_layers == 0 {
-        return Err(format_err(format!(
-            "model.bin has {enc_layers} encoder and {dec_layers} decoder layers (variables 'encoder/layer_0/...', \
-             'decoder/layer_0/...' expected)"
-        )));
-    }
-    let align_layer = vars
-        .scalar_any(&["decoder/alignment_layer".into(), "alignment_layer".into()])?
-        .map(|(_, v)| v as i64)
-        .unwrap_or(-1);
-    let align_heads = vars
-        .scalar_any(&["decoder/alignment_heads".into(), "alignment_heads".into()])?
-        .map(|(_, v)| v as i64)
-        .unwrap_or(1);
-    let align_layer_abs = if align_layer < 0 { dec_layers as i64 + align_layer } else { align_layer };
-    if align_layer_abs != dec_layers as i64 - 1 {
-        return Err(unsupported(format!(
-            "alignment_layer {align_layer} (Retort returns the last decoder layer's attention)"
-        )));
-    }
-    let attention_choice = match align_heads {
-        1 => AttentionChoice::FirstHead,
-        h if h == 0 || h == heads as i64 => AttentionChoice::Average,
-        h => {
-            return Err(unsupported(format!(
-                "alignment_heads {h} (Retort returns the first head or the average of all {heads} heads)"
-            )))
-        }
-    };
-
-    // Scaled queries must be the standard 1/sqrt(head_dim).
-    let head_dim = d_model / heads;
-    let default_qscale = 1.0 / (head_dim as f32).sqrt();
-
-    // --- layers ----------------------------------------------------------------------------
-    let d = d_model;
-    let mut out = Out { tensors: HashMap::new() };
-    let mut attn = LinearSet::default();
-    let mut ffn = LinearSet::default();
-    let mut ff_size: Option<usize> = None;
-
-    let check_queries_scale = |vars: &mut Vars, scope: &str| -> Result<()> {
-        let name = format!("{scope}/queries_scale");
-        if let Some(v) = vars.scalar(&name)? {
-            if ((v as f32) - default_qscale).abs() > 1e-6 * default_qscale.max(1.0) {
-                return Err(unsupported(format!("non-standard query scaling ('{name}' = {v})")));
-            }
-        }
-        Ok(())
-    };
-    let mut read_ffn = |vars: &mut Vars,
-                        out: &mut Out,
-                        ffn: &mut LinearSet,
-                        scope: &str,
-                        canon: String,
-                        norm_canon: String|
-     -> Result<()> {
-        let w0 = vars.require(&format!("{scope}/linear_0/weight"))?;
-        let ff = w0.shape.first().copied().unwrap_or(0);
-        match ff_size {
-            None => ff_size = Some(ff),
-            Some(f) if f != ff => {
-                return Err(unsupported(format!(
-                    "layers with different feed-forward sizes ({f} and {ff} in '{scope}')"
-                )))
-            }
-            _ => {}
-        }
-        check_shape(&format!("{scope}/linear_0/weight"), &w0, &[ff, d])?;
-        let b0 = vars.optional_shaped(&format!("{scope}/linear_0/bias"), &[ff])?;
-        let l1 = read_linear(vars, &format!("{scope}/linear_1"), d, ff)?;
-        ffn.push(format!("{canon}.w1"), vec![ff, d], w0.data, b0.map(|b| b.data));
-        ffn.push(format!("{canon}.w2"), vec![d, ff], l1.weight.data, l1.bias.map(|b| b.data));
-        let (g, b) = read_norm(vars, &format!("{scope}/layer_norm"), d)?;
-        out.put(format!("{norm_canon}.weight"), vec![d], g)?;
-        out.put(format!("{norm_canon}.bias"), vec![d], b)?;
-        Ok(())
-    };
-
-    for i in 0..enc_layers {
-        let p = format!("encoder/layer_{i}");
-        let sa = format!("{p}/self_attention");
-        check_queries_scale(&mut vars, &sa)?;
-        let qkv = read_linear(&mut vars, &format!("{sa}/linear_0"), 3 * d, d)?;
-        let o = read_linear(&mut vars, &format!("{sa}/linear_1"), d, d)?;
-        let canon = names::enc_layer(i, "self_attn");
-        for (proj, (w, b)) in ["q", "k", "v"].iter().zip(split_fused(&qkv, 3, d)?) {
-            attn.push(format!("{canon}.{proj}"), vec![d, d], w, b);
-        }
-        attn.push(format!("{canon}.o"), vec![d, d], o.weight.data, o.bias.map(|b| b.data));
-        let (g, b) = read_norm(&mut vars, &format!("{sa}/layer_norm"), d)?;
-        out.put(format!("{}.weight", names::enc_layer(i, "norm_attn")), vec![d], g)?;
-        out.put(format!("{}.bias", names::enc_layer(i, "norm_attn")), vec![d], b)?;
-        read_ffn(
-            &mut vars,
-            &mut out,
-            &mut ffn,
-            &format!("{p}/ffn"),
-            names::enc_layer(i, "ffn"),
-            names::enc_layer(i, "norm_ffn"),
-        )?;
-    }
-    for i in 0..dec_layers {
-        let p = format!("decoder/layer_{i}");
-        let sa = format!("{p}/self_attention");
-        check_queries_scale(&mut vars, &sa)?;
-        let qkv = read_linear(&mut vars, &format!("{sa}/linear_0"), 3 * d, d)?;
-        let o = read_linear(&mut vars, &format!("{sa}/linear_1"), d, d)?;
-        let canon = names::dec_layer(i, "self_attn");
-        for (proj, (w, b)) in ["q", "k", "v"].iter().zip(split_fused(&qkv, 3, d)?) {
-            attn.push(format!("{canon}.{proj}"), vec![d, d], w, b);
-        }
-        attn.push(format!("{canon}.o"), vec![d, d], o.weight.data, o.bias.map(|b| b.data));
-        let (g, b) = read_norm(&mut vars, &format!("{sa}/layer_norm"), d)?;
-        out.put(format!("{}.weight", names::dec_layer(i, "norm_self")), vec![d], g)?;
-        out.put(format!("{}.bias", names::dec_layer(i, "norm_self")), vec![d], b)?;
-
-        let ca = format!("{p}/attention");
-        if !vars.has(&format!("{ca}/linear_0/weight")) {
-            return Err(unsupported(format!("a decoder layer without encoder attention ('{ca}' is missing)")));
-        }
-        check_queries_scale(&mut vars, &ca)?;
-        let q = read_linear(&mut vars, &format!("{ca}/linear_0"), d, d)?;
-        let kv = read_linear(&mut vars, &format!("{ca}/linear_1"), 2 * d, d)?;
-        let o = read_linear(&mut vars, &format!("{ca}/linear_2"), d, d)?;
-        let canon = names::dec_layer(i, "cross_attn");
-        attn.push(format!("{canon}.q"), vec![d, d], q.weight.data, q.bias.map(|b| b.data));
-        for (proj, (w, b)) in ["k", "v"].iter().zip(split_fused(&kv, 2, d)?) {
-            attn.push(format!("{canon}.{proj}"), vec![d, d], w, b);
-        }
-        attn.push(format!("{canon}.o"), vec![d, d], o.weight.data, o.bias.map(|b| b.data));
-        let (g, b) = read_norm(&mut vars, &format!("{ca}/layer_norm"), d)?;
-        out.put(format!("{}.weight", names::dec_layer(i, "norm_cross")), vec![d], g)?;
-        out.put(format!("{}.bias", names::dec_layer(i, "norm_cross")), vec![d], b)?;
-
-        read_ffn(
-            &mut vars,
-            &mut out,
-            &mut ffn,
-            &format!("{p}/ffn"),
-            names::dec_layer(i, "ffn"),
-            names::dec_layer(i, "norm_ffn"),
-        )?;
-        require_flag_default(&mut vars, &format!("{p}/layer_scalar"), 1.0, "layer scalars")?;
-    }
-    let ff = ff_size.unwrap_or(0);
-
-    let attention_bias = attn.any_bias();
-    if attention_bias && attn.missing_bias() > 0 {
-        notes.push(format!("{} attention projections had no bias: zeros were used", attn.missing_bias()));
-    }
-    attn.emit(&mut out, attention_bias)?;
-    let ffn_bias = ffn.any_bias();
-    if ffn_bias && ffn.missing_bias() > 0 {
-        notes.push(format!("{} feed-forward projections had no bias: zeros were used", ffn.missing_bias()));
-    }
-    ffn.emit(&mut out, ffn_bias)?;
-
-    // Final layer norms: present exactly in pre-norm models.
-    for (scope, canon) in [("encoder", names::ENC_NORM), ("decoder", names::DEC_NORM)] {
-        let scope_norm = format!("{scope}/layer_norm");
-        let present = vars.has(&format!("{scope_norm}/gamma"));
-        match (norm, present) {
-            (NormPosition::Pre, true) => {
-                let (g, b) = read_norm(&mut vars, &scope_norm, d)?;
-                out.put(format!("{canon}.weight"), vec![d], g)?;
-                out.put(format!("{canon}.bias"), vec![d], b)?;
-            }
-            (NormPosition::Pre, false) => {
-                return Err(unsupported(format!("a pre-norm {scope} without a final layer norm (no_final_norm)")))
-            }
-            (NormPosition::Post, true) => {
-                return Err(unsupported(format!("a final layer norm in a post-norm {scope}")))
-            }
-            (NormPosition::Post, false) => {}
-        }
-    }
-
-    // --- generator -------------------------------------------------------------------------
-    let tied_generator = vars.same_variable("decoder/projection/weight", tgt_emb_name);
-    let generator = if tied_generator {
-        vars.get("decoder/projection/weight");
-        vars.get("decoder/projection/weight_scale");
-        None
-    } else {
-        Some(vars.require_shaped("decoder/projection/weight", &[tgt_rows, d])?)
-    };
-    let generator_bias = vars.optional_shaped("decoder/projection/bias", &[tgt_rows])?;
-
-    // --- positions -------------------------------------------------------------------------
-    let enc_pos = vars.tensor("encoder/position_encodings/encodings")?;
-    let dec_pos = vars.tensor("decoder/position_encodings/encodings")?;
-    let mut tables = Vec::new();
-    let mut generated = false;
-    for (scope, t) in [("encoder", enc_pos), ("decoder", dec_pos)] {
-        match t {
-            Some(t) => {
-                let [rows, depth] = t.shape[..] else {
-                    return Err(format_err(format!("{scope}/position_encodings/encodings has shape {:?}", t.shape)));
-                };
-                if depth != d {
-                    return Err(format_err(format!(
-                        "{scope}/position_encodings/encodings has depth {depth}, the model has {d}"
-                    )));
-                }
-                tables.push((rows, t.data));
-            }
-            None => {
-                if d < 4 || d % 2 != 0 {
-                    return Err(unsupported(format!("generated sinusoidal positions for odd or tiny depth {d}")));
-                }
-                generated = true;
-                tables.push((GENERATED_POSITIONS, ctranslate2_sinusoidal_table(GENERATED_POSITIONS, d)));
-            }
-        }
-    }
-    let max_positions = tables.iter().map(|(r, _)| *r).min().unwrap_or(0);
-    if tables.iter().any(|(r, _)| *r != max_positions) {
-        notes.push(format!("position tables cut to their common length {max_positions}"));
-    }
-    let mut tables = tables.into_iter().map(|(_, mut t)| {
-        t.truncate(max_positions * d);
-        t
-    });
-    let enc_table = tables.next().unwrap_or_default();
-    let dec_table = tables.next().unwrap_or_default();
-    let position =
-        if generated || (is_sinusoidal(&enc_table, max_positions, d) && is_sinusoidal(&dec_table, max_positions, d)) {
-            PositionKind::Sinusoidal
-        } else {
-            PositionKind::Learned
-        };
-    if generated {
-        notes.push(format!(
-            "position table generated as CTranslate2 does ([sin | cos] halves, position p at time p+1), {GENERATED_POSITIONS} rows"
-        ));
-    }
+    let mut mapped = map_tensors(name_maps::CTRANSLATE2, &mut vars, &ctx)?;
+    let mut notes = std::mem::take(&mut mapped.notes);
+    let positions = read_positions(&mut vars, d, &mut notes)?;
 
     // --- tokens and vocabularies -------------------------------------------------------------
     let tokens = token_config(&mut vars, binary_version, &config)?;
@@ -1339,6 +918,7 @@ pub fn import_ctranslate2_dir(dir: &Path, tokenizer: Option<TokenizerKind>) -> R
     let (mut src_vocab, mut tgt_vocab) = (vocabs.src, vocabs.tgt);
     complete_vocabulary(&mut src_vocab, &tokens.unk, "source", &mut notes);
     complete_vocabulary(&mut tgt_vocab, &tokens.unk, "target", &mut notes);
+    let (src_rows, tgt_rows) = (model.src_vocab_size, model.tgt_vocab_size);
     if src_vocab.len() != src_rows {
         return Err(format_err(format!(
             "the source vocabulary has {} tokens but the encoder embeddings have {src_rows} rows",
@@ -1375,56 +955,8 @@ pub fn import_ctranslate2_dir(dir: &Path, tokenizer: Option<TokenizerKind>) -> R
         )));
     }
 
-    // --- assemble ----------------------------------------------------------------------------
-    out.put(names::SRC_EMB.into(), vec![src_rows, d], src_emb.data)?;
-    if !shared_embeddings {
-        out.put(names::TGT_EMB.into(), vec![tgt_rows, d], tgt_emb.data)?;
-    }
-    out.put(names::ENC_POS.into(), vec![max_positions, d], enc_table)?;
-    out.put(names::DEC_POS.into(), vec![max_positions, d], dec_table)?;
-    if let Some(g) = generator {
-        out.put(names::GENERATOR_WEIGHT.into(), vec![tgt_rows, d], g.data)?;
-    }
-    let has_generator_bias = generator_bias.is_some();
-    if let Some(b) = generator_bias {
-        out.put(names::GENERATOR_BIAS.into(), vec![tgt_rows], b.data)?;
-    }
-
-    let layer_norm_eps = match config.get("layer_norm_epsilon") {
-        None | Some(serde_json::Value::Null) => 1e-5,
-        Some(v) => v
-            .as_f64()
-            .filter(|e| e.is_finite() && *e >= 0.0)
-            .ok_or_else(|| format_err(format!("config.json: layer_norm_epsilon {v} is not a number")))?,
-    };
-
-    let spec = ModelSpec {
-        architecture: "transformer".into(),
-        d_model: d,
-        heads,
-        ff,
-        encoder_layers: enc_layers,
-        decoder_layers: dec_layers,
-        src_vocab_size: src_rows,
-        tgt_vocab_size: tgt_rows,
-        norm,
-        layer_norm_eps,
-        activation: enc.activation,
-        position,
-        max_positions,
-        embedding_scale: enc.embedding_scale,
-        shared_embeddings,
-        tied_generator,
-        generator_bias: has_generator_bias,
-        attention_bias,
-        ffn_bias,
-        special,
-    };
-
+    // --- provenance ----------------------------------------------------------------------------
     let kind = tokenizer.unwrap_or(TokenizerKind::Space);
-    let src_tokenizer = SideTokenizer::build_json(&src_vocab, &tokens.unk, kind)?;
-    let tgt_tokenizer = SideTokenizer::build_json(&tgt_vocab, &tokens.unk, kind)?;
-
     let weight_types: Vec<String> = vars.dtypes_seen.iter().map(|(k, n)| format!("{k} x{n}")).collect();
     let dir_name = dir
         .canonicalize()
@@ -1451,39 +983,323 @@ pub fn import_ctranslate2_dir(dir: &Path, tokenizer: Option<TokenizerKind>) -> R
         notes.push("layer_norm_epsilon not given: CTranslate2's default 1e-5 used".into());
     }
 
-    // CTranslate2's translate_batch / translate_file stop the end token at the first step
-    // (min_decoding_length 1) by disabling it in the logits, before the softmax: the first
-    // step's log-probabilities are renormalized over the other tokens, so its scores exceed
-    // OpenNMT-py-style masking by -ln(1 - p(end at step 1)) (1e-6 to 1e-3 on the aren model).
-    let decoding = TranslateOptions {
-        attention: attention_choice,
-        min_length: 1,
-        min_length_rule: MinLengthRule::Logits,
-        ..TranslateOptions::default()
-    };
-    let meta = BundleMeta {
-        spec,
+    let side = BundleSide {
+        special,
         tokenizer_kind: kind,
-        src_tokenizer,
-        tgt_tokenizer,
-        decoding,
-        provenance: Provenance {
-            source_format: format!(
-                "ctranslate2 model.bin v{binary_version}, spec {spec_label} rev {spec_revision} ({})",
-                quantization_label(&vars.dtypes_seen)
-            ),
-            source_name: dir_name.clone(),
-            source_sha256: sha256_hex(&bytes),
-            imported_by: format!("retort-import {}", env!("CARGO_PKG_VERSION")),
-            notes,
+        src_tokenizer: SideTokenizer::build_json(&src_vocab, &tokens.unk, kind)?,
+        tgt_tokenizer: SideTokenizer::build_json(&tgt_vocab, &tokens.unk, kind)?,
+        // CTranslate2's translate_batch / translate_file stop the end token at the first step
+        // (min_decoding_length 1) by disabling it in the logits, before the softmax: the first
+        // step's log-probabilities are renormalized over the other tokens, so its scores exceed
+        // OpenNMT-py-style masking by -ln(1 - p(end at step 1)) (1e-6 to 1e-3 on the aren model).
+        decoding: TranslateOptions {
+            attention: described.attention_choice,
+            min_length: 1,
+            min_length_rule: MinLengthRule::Logits,
+            ..TranslateOptions::default()
         },
+        source_format: format!(
+            "ctranslate2 model.bin v{binary_version}, spec {spec_label} rev {spec_revision} ({})",
+            quantization_label(&vars.dtypes_seen)
+        ),
+        source_name: dir_name.clone(),
+        source_sha256: sha256_hex(&bytes),
+        notes,
         name: dir_name,
-        generated: None,
-        computed_positions: Vec::new(),
     };
-    let bundle = Bundle { meta, tensors: out.tensors };
-    bundle.validate()?;
-    Ok(bundle)
+    build_bundle(model, mapped, positions, side)
+}
+
+/// The head count a model type implies (src/models/model_factory.cc: "" / TransformerBase /
+/// TransformerBig are the legacy names of TransformerSpec with 8 / 16 heads); other model
+/// types and newer revisions are refused.
+fn default_heads(spec_name: &str, spec_revision: u32) -> Result<usize> {
+    let heads = match spec_name {
+        "" | "TransformerBase" | "TransformerSpec" => 8,
+        "TransformerBig" => 16,
+        other => {
+            return Err(unsupported(format!(
+            "CTranslate2 model type '{other}': only Transformer encoder-decoder models (TransformerSpec) are supported"
+        )))
+        }
+    };
+    if spec_revision > MAX_SPEC_REVISION {
+        return Err(unsupported(format!(
+            "{} spec revision {spec_revision}: this importer reads revisions up to {MAX_SPEC_REVISION}",
+            if spec_name.is_empty() { "Transformer" } else { spec_name }
+        )));
+    }
+    Ok(heads)
+}
+
+/// `config.json` (an empty object when absent), with the options Retort refuses checked.
+fn read_config_json(path: &Path) -> Result<serde_json::Value> {
+    let config: serde_json::Value = if path.is_file() {
+        serde_json::from_slice(&read_file(path)?)
+            .map_err(|e| format_err(format!("config.json is not valid JSON: {e}")))?
+    } else {
+        serde_json::Value::Object(Default::default())
+    };
+    if !config.is_object() {
+        return Err(format_err("config.json is not a JSON object"));
+    }
+    if let Some(q) = config.get("quantization_type") {
+        if q.as_i64() != Some(0) && !q.is_null() {
+            return Err(unsupported(format!("quantization_type {q} (AWQ) in config.json")));
+        }
+    }
+    if config.get("multi_query_attention").and_then(|v| v.as_bool()) == Some(true) {
+        return Err(unsupported("multi_query_attention in config.json"));
+    }
+    Ok(config)
+}
+
+/// What the configuration reader found: the architecture and which attention to return.
+struct Described {
+    model: ModelDescription,
+    attention_choice: AttentionChoice,
+}
+
+/// The configuration reader: model attributes (with CTranslate2's defaults), sizes from the
+/// variables' shapes, and every attribute Retort cannot honour refused. Reads no weights.
+fn describe(vars: &mut Vars, config: &serde_json::Value, default_heads: usize) -> Result<Described> {
+    // --- embeddings and sizes ------------------------------------------------------------
+    let src_emb_name =
+        ["encoder/embeddings/weight", "encoder/embeddings_0/weight"].into_iter().find(|n| vars.has(n)).ok_or_else(
+            || format_err("model.bin has no variable 'encoder/embeddings/weight' (not a Transformer encoder-decoder?)"),
+        )?;
+    let tgt_emb_name = "decoder/embeddings/weight";
+    let src_shape = vars.shape(src_emb_name).unwrap_or_default();
+    let [src_rows, d_model] = src_shape[..] else {
+        return Err(format_err(format!("variable '{src_emb_name}' has shape {src_shape:?}, expected [vocab, depth]")));
+    };
+    let shared_embeddings = vars.same_variable(src_emb_name, tgt_emb_name);
+    let tgt_shape =
+        vars.shape(tgt_emb_name).ok_or_else(|| format_err(format!("model.bin has no variable '{tgt_emb_name}'")))?;
+    let [tgt_rows, tgt_d] = tgt_shape[..] else {
+        return Err(format_err(format!("variable '{tgt_emb_name}' has shape {tgt_shape:?}, expected [vocab, depth]")));
+    };
+    if tgt_d != d_model {
+        return Err(format_err(format!(
+            "encoder embeddings have depth {d_model} but decoder embeddings have depth {tgt_d}"
+        )));
+    }
+    if d_model == 0 || src_rows == 0 || tgt_rows == 0 {
+        return Err(format_err("embeddings are empty"));
+    }
+
+    // --- attributes ------------------------------------------------------------------------
+    let enc = side_attrs(vars, "encoder", src_emb_name, d_model, default_heads)?;
+    let dec = side_attrs(vars, "decoder", tgt_emb_name, d_model, default_heads)?;
+    if enc.heads != dec.heads {
+        return Err(unsupported(format!(
+            "different head counts in encoder ({}) and decoder ({})",
+            enc.heads, dec.heads
+        )));
+    }
+    if enc.pre_norm != dec.pre_norm {
+        return Err(unsupported("pre-norm encoder with post-norm decoder (or the reverse)"));
+    }
+    if enc.activation != dec.activation {
+        return Err(unsupported(format!(
+            "different activations in encoder ({:?}) and decoder ({:?})",
+            enc.activation, dec.activation
+        )));
+    }
+    if enc.embedding_scale != dec.embedding_scale {
+        return Err(unsupported(format!(
+            "different embedding scales in encoder ({}) and decoder ({})",
+            enc.embedding_scale, dec.embedding_scale
+        )));
+    }
+    let heads = enc.heads;
+    if d_model % heads != 0 {
+        return Err(format_err(format!("depth {d_model} is not divisible by {heads} heads")));
+    }
+    let norm = if enc.pre_norm { NormPosition::Pre } else { NormPosition::Post };
+
+    // Attributes that must keep their defaults.
+    for scope in ["encoder", "decoder"] {
+        require_flag_default(vars, &format!("{scope}/multi_query_attention"), 0.0, "multi-query attention")?;
+    }
+    require_flag_default(vars, "decoder/alibi", 0.0, "ALiBi attention biases")?;
+    require_flag_default(vars, "decoder/alibi_use_positive_positions", 0.0, "ALiBi attention biases")?;
+    require_flag_default(vars, "decoder/scale_alibi", 0.0, "ALiBi attention biases")?;
+    require_flag_default(vars, "decoder/start_from_zero_embedding", 0.0, "start_from_zero_embedding")?;
+    require_flag_default(vars, "decoder/scale_outputs", 1.0, "scaled decoder outputs (scale_outputs)")?;
+    require_flag_default(vars, "decoder/final_logit_softcapping", 0.0, "final logit soft-capping")?;
+    // embeddings_merge only matters with several source embeddings (refused above).
+    for n in ["encoder/embeddings_merge", "embeddings_merge"] {
+        vars.scalar(n)?;
+    }
+
+    // Alignment: which cross-attention CTranslate2 returns (layers/transformer.cc).
+    let enc_layers = count_layers(vars, "encoder");
+    let dec_layers = count_layers(vars, "decoder");
+    if enc_layers == 0 || dec_layers == 0 {
+        return Err(format_err(format!(
+            "model.bin has {enc_layers} encoder and {dec_layers} decoder layers (variables 'encoder/layer_0/...', \
+             'decoder/layer_0/...' expected)"
+        )));
+    }
+    let align_layer = vars
+        .scalar_any(&["decoder/alignment_layer".into(), "alignment_layer".into()])?
+        .map(|(_, v)| v as i64)
+        .unwrap_or(-1);
+    let align_heads = vars
+        .scalar_any(&["decoder/alignment_heads".into(), "alignment_heads".into()])?
+        .map(|(_, v)| v as i64)
+        .unwrap_or(1);
+    let align_layer_abs = if align_layer < 0 { dec_layers as i64 + align_layer } else { align_layer };
+    if align_layer_abs != dec_layers as i64 - 1 {
+        return Err(unsupported(format!(
+            "alignment_layer {align_layer} (Retort returns the last decoder layer's attention)"
+        )));
+    }
+    let attention_choice = match align_heads {
+        1 => AttentionChoice::FirstHead,
+        h if h == 0 || h == heads as i64 => AttentionChoice::Average,
+        h => {
+            return Err(unsupported(format!(
+                "alignment_heads {h} (Retort returns the first head or the average of all {heads} heads)"
+            )))
+        }
+    };
+
+    // --- per-layer attributes ----------------------------------------------------------------
+    // Scaled queries must be the standard 1/sqrt(head_dim).
+    let default_qscale = 1.0 / ((d_model / heads) as f32).sqrt();
+    let check_queries_scale = |vars: &mut Vars, scope: &str| -> Result<()> {
+        let name = format!("{scope}/queries_scale");
+        if let Some(v) = vars.scalar(&name)? {
+            if ((v as f32) - default_qscale).abs() > 1e-6 * default_qscale.max(1.0) {
+                return Err(unsupported(format!("non-standard query scaling ('{name}' = {v})")));
+            }
+        }
+        Ok(())
+    };
+    let mut ff: Option<usize> = None;
+    let layers = (0..enc_layers)
+        .map(|i| format!("encoder/layer_{i}"))
+        .chain((0..dec_layers).map(|i| format!("decoder/layer_{i}")));
+    for p in layers {
+        check_queries_scale(vars, &format!("{p}/self_attention"))?;
+        if p.starts_with("decoder/") {
+            let ca = format!("{p}/attention");
+            if !vars.has(&format!("{ca}/linear_0/weight")) {
+                return Err(unsupported(format!("a decoder layer without encoder attention ('{ca}' is missing)")));
+            }
+            check_queries_scale(vars, &ca)?;
+            require_flag_default(vars, &format!("{p}/layer_scalar"), 1.0, "layer scalars")?;
+        }
+        // The feed-forward size: one for all layers (a missing weight is reported by the map).
+        if let Some(rows) = vars.shape(&format!("{p}/ffn/linear_0/weight")).and_then(|s| s.first().copied()) {
+            match ff {
+                None => ff = Some(rows),
+                Some(f) if f != rows => {
+                    return Err(unsupported(format!(
+                        "layers with different feed-forward sizes ({f} and {rows} in '{p}/ffn')"
+                    )))
+                }
+                _ => {}
+            }
+        }
+    }
+
+    // Layer norms with a gamma and no beta are RMS norms.
+    let rms = vars.names().find_map(|n| {
+        let scope = n.strip_suffix("/gamma")?;
+        (!vars.has(&format!("{scope}/beta"))).then(|| scope.to_string())
+    });
+    if let Some(scope) = rms {
+        return Err(unsupported(format!("RMS normalization (layer norm '{scope}' has a gamma but no beta)")));
+    }
+    // Final layer norms: present exactly in pre-norm models.
+    for scope in ["encoder", "decoder"] {
+        match (norm, vars.has(&format!("{scope}/layer_norm/gamma"))) {
+            (NormPosition::Pre, false) => {
+                return Err(unsupported(format!("a pre-norm {scope} without a final layer norm (no_final_norm)")))
+            }
+            (NormPosition::Post, true) => {
+                return Err(unsupported(format!("a final layer norm in a post-norm {scope}")))
+            }
+            _ => {}
+        }
+    }
+
+    let layer_norm_eps = match config.get("layer_norm_epsilon") {
+        None | Some(serde_json::Value::Null) => 1e-5,
+        Some(v) => v
+            .as_f64()
+            .filter(|e| e.is_finite() && *e >= 0.0)
+            .ok_or_else(|| format_err(format!("config.json: layer_norm_epsilon {v} is not a number")))?,
+    };
+    let model = ModelDescription {
+        d_model,
+        heads,
+        ff: ff.unwrap_or(0),
+        encoder_layers: enc_layers,
+        decoder_layers: dec_layers,
+        src_vocab_size: src_rows,
+        tgt_vocab_size: tgt_rows,
+        norm,
+        layer_norm_eps,
+        activation: enc.activation,
+        embedding_scale: enc.embedding_scale,
+        shared_embeddings,
+        tied_generator: vars.same_variable("decoder/projection/weight", tgt_emb_name),
+    };
+    Ok(Described { model, attention_choice })
+}
+
+/// The stored position tables, else CTranslate2's generated one; sinusoidal unless a stored
+/// table is something else (then learned).
+fn read_positions(vars: &mut Vars, d: usize, notes: &mut Vec<String>) -> Result<Positions> {
+    let enc_pos = vars.tensor("encoder/position_encodings/encodings")?;
+    let dec_pos = vars.tensor("decoder/position_encodings/encodings")?;
+    let mut tables = Vec::new();
+    let mut generated = false;
+    for (scope, t) in [("encoder", enc_pos), ("decoder", dec_pos)] {
+        match t {
+            Some(t) => {
+                let [rows, depth] = t.shape[..] else {
+                    return Err(format_err(format!("{scope}/position_encodings/encodings has shape {:?}", t.shape)));
+                };
+                if depth != d {
+                    return Err(format_err(format!(
+                        "{scope}/position_encodings/encodings has depth {depth}, the model has {d}"
+                    )));
+                }
+                tables.push((rows, t.data));
+            }
+            None => {
+                if d < 4 || !d.is_multiple_of(2) {
+                    return Err(unsupported(format!("generated sinusoidal positions for odd or tiny depth {d}")));
+                }
+                generated = true;
+                tables.push((GENERATED_POSITIONS, ctranslate2_sinusoidal_table(GENERATED_POSITIONS, d)));
+            }
+        }
+    }
+    let mut tables = tables.into_iter();
+    let (encoder, decoder) = (tables.next().unwrap_or_default(), tables.next().unwrap_or_default());
+    let mut positions = Positions { kind: PositionKind::Sinusoidal, encoder, decoder };
+    let max_positions = positions.common_rows();
+    if positions.encoder.0 != max_positions || positions.decoder.0 != max_positions {
+        notes.push(format!("position tables cut to their common length {max_positions}"));
+    }
+    let sinusoidal = generated
+        || (is_sinusoidal(&positions.encoder.1, max_positions, d)
+            && is_sinusoidal(&positions.decoder.1, max_positions, d));
+    if !sinusoidal {
+        positions.kind = PositionKind::Learned;
+    }
+    if generated {
+        notes.push(format!(
+            "position table generated as CTranslate2 does ([sin | cos] halves, position p at time p+1), {GENERATED_POSITIONS} rows"
+        ));
+    }
+    Ok(positions)
 }
 
 fn quantization_label(seen: &BTreeMap<&'static str, usize>) -> &'static str {

@@ -1,10 +1,23 @@
 //! Retort importers: turn models from other toolkits into Retort bundles.
+//!
+//! Every importer has the same three parts, so that adding a format means writing a table
+//! rather than another long function:
+//! 1. a configuration reader (`read_config` in [`opennmt`], `describe` in [`ctranslate2`], the
+//!    top of [`annalog::import_annalog`]) that refuses what Retort does not implement and
+//!    describes the rest in a format-neutral `bundle_builder::ModelDescription`;
+//! 2. a declarative name map per format (`name_maps`), walked by `tensor_table::map_tensors`
+//!    over the format's tensor store;
+//! 3. `bundle_builder::build_bundle`, the one place a `ModelSpec` is built and a bundle is
+//!    assembled and validated.
 
 pub mod annalog;
+mod bundle_builder;
 pub mod ctranslate2;
 pub mod error;
+mod name_maps;
 pub mod opennmt;
 pub mod pickle;
+mod tensor_table;
 pub mod torch;
 
 pub use error::ImportError;

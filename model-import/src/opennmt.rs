@@ -20,13 +20,16 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::rc::Rc;
 
-use retort_core::bundle::{sha256_hex, Bundle, BundleMeta, Provenance, TensorData, TokenizerKind};
+use retort_core::bundle::{sha256_hex, Bundle, TensorData, TokenizerKind};
 use retort_core::options::{BeamCompat, TranslateOptions};
-use retort_core::spec::{names, Activation, ModelSpec, NormPosition, PositionKind, SpecialTokens};
+use retort_core::spec::{Activation, NormPosition, PositionKind, SpecialTokens};
 use retort_core::tokenize::SideTokenizer;
 
+use crate::bundle_builder::{build_bundle, BundleSide, ModelDescription, Positions};
 use crate::error::ImportError;
+use crate::name_maps;
 use crate::pickle::Value;
+use crate::tensor_table::{map_tensors, BiasPolicy, Dims, TableContext, TensorSource};
 use crate::torch::{TensorRef, TorchFile};
 
 /// OpenNMT-py's default special tokens.
@@ -61,6 +64,116 @@ pub fn import_opennmt_checkpoint(path: &Path, tokenizer: TokenizerKind) -> Resul
 /// Converts a parsed checkpoint. Provenance carries the format; the caller fills in the file's
 /// name and hash.
 pub fn checkpoint_to_bundle(file: &TorchFile, tokenizer: TokenizerKind) -> Result<Bundle, ImportError> {
+    let (config, mut checkpoint) = read_config(file)?;
+    let CheckpointConfig { model, src, tgt, attention_bias, ffn_bias, modern_vocab, mut notes, .. } = config;
+    let d = model.d_model;
+    let ctx = TableContext {
+        dims: Dims { d_model: d, ff: model.ff, src_vocab: model.src_vocab_size, tgt_vocab: model.tgt_vocab_size },
+        encoder_layers: model.encoder_layers,
+        decoder_layers: model.decoder_layers,
+        pre_norm: true,
+        shared_embeddings: model.shared_embeddings,
+        tied_generator: model.tied_generator,
+        attention_bias: BiasPolicy::Known(attention_bias),
+        ffn_bias: BiasPolicy::Known(ffn_bias),
+    };
+    let mut mapped = map_tensors(name_maps::OPENNMT, &mut checkpoint, &ctx)?;
+    notes.append(&mut mapped.notes);
+    let Checkpoint { model: mut sd, generator } = checkpoint;
+    generator.finish()?;
+
+    // Position tables: the stored ones, else generated as OpenNMT-py does.
+    let enc_pe = sd.take_position_table("encoder.embeddings.make_embedding.pe.pe", d)?;
+    let dec_pe = sd.take_position_table("decoder.embeddings.make_embedding.pe.pe", d)?;
+    if enc_pe.is_none() && dec_pe.is_none() && !config.position_encoding {
+        return Err(ImportError::Unsupported(
+            "position_encoding=False: the model has no absolute position encoding".into(),
+        ));
+    }
+    let generated = || -> Vec<f32> {
+        if config.concat_positions {
+            sinusoidal_concat_table(DEFAULT_MAX_LEN, d)
+        } else {
+            retort_core::spec::sinusoidal_table(DEFAULT_MAX_LEN, d)
+        }
+    };
+    if enc_pe.is_none() || dec_pe.is_none() {
+        notes.push("a position table was not stored and was generated".into());
+    }
+    let positions = Positions {
+        kind: PositionKind::Sinusoidal,
+        encoder: enc_pe.unwrap_or_else(|| (DEFAULT_MAX_LEN, generated())),
+        decoder: dec_pe.unwrap_or_else(|| (DEFAULT_MAX_LEN, generated())),
+    };
+    sd.finish()?;
+
+    // ---- vocabularies and special tokens
+    let id = |v: &SideVocab, tok: &str, side: &str, what: &str| -> Result<u32, ImportError> {
+        v.itos
+            .iter()
+            .position(|t| t == tok)
+            .map(|i| i as u32)
+            .ok_or_else(|| ImportError::Format(format!("the {side} vocabulary lacks its {what} token '{tok}'")))
+    };
+    let special = SpecialTokens {
+        src_unk: id(&src, &src.unk, "source", "unknown")?,
+        src_pad: id(&src, &src.pad, "source", "padding")?,
+        src_bos: None,
+        src_eos: None,
+        tgt_unk: id(&tgt, &tgt.unk, "target", "unknown")?,
+        tgt_pad: id(&tgt, &tgt.pad, "target", "padding")?,
+        tgt_bos: id(&tgt, &tgt.bos, "target", "start")?,
+        tgt_eos: id(&tgt, &tgt.eos, "target", "end")?,
+    };
+    let (src_tokens, src_renamed) = unique_tokens(&src.itos);
+    let (tgt_tokens, tgt_renamed) = unique_tokens(&tgt.itos);
+    if src_renamed + tgt_renamed > 0 {
+        notes.push(format!(
+            "{} duplicate vocabulary entries were renamed (they are unreachable in OpenNMT-py too)",
+            src_renamed + tgt_renamed
+        ));
+    }
+    let side = BundleSide {
+        special,
+        tokenizer_kind: tokenizer,
+        src_tokenizer: SideTokenizer::build_json(&src_tokens, &src.unk, tokenizer)?,
+        tgt_tokenizer: SideTokenizer::build_json(&tgt_tokens, &tgt.unk, tokenizer)?,
+        // OpenNMT-py's translate defaults (1.2 through 3.x): beam 5, n_best 1, max_length
+        // 100, min_length 0, no penalties; beam-search semantics of the generation that
+        // trained the model.
+        decoding: TranslateOptions {
+            beam_compat: if modern_vocab { BeamCompat::OpennmtPy3 } else { BeamCompat::OpennmtPy1 },
+            ..TranslateOptions::default()
+        },
+        source_format: format!("opennmt-py {} checkpoint ({})", config.generation, file.format.describe()),
+        source_name: String::new(),
+        source_sha256: String::new(),
+        notes,
+        name: String::new(),
+    };
+    build_bundle(&model, mapped, positions, side)
+}
+
+/// What a checkpoint's options, vocabularies and tensor shapes say about the model.
+struct CheckpointConfig {
+    model: ModelDescription,
+    src: SideVocab,
+    tgt: SideVocab,
+    attention_bias: bool,
+    ffn_bias: bool,
+    /// "1.x", "2.x" or "3.x".
+    generation: &'static str,
+    modern_vocab: bool,
+    /// `position_encoding=True`: a missing table is generated rather than refused.
+    position_encoding: bool,
+    /// Generated tables use 3.x's "SinusoidalConcat" layout.
+    concat_positions: bool,
+    notes: Vec<String>,
+}
+
+/// The configuration reader: refuses what Retort does not implement and describes the rest.
+/// Also returns the checkpoint's state dicts, for the name map to consume.
+fn read_config(file: &TorchFile) -> Result<(CheckpointConfig, Checkpoint<'_>), ImportError> {
     let root = &file.root;
     let top = root.as_dict().ok_or_else(|| {
         ImportError::Format(format!("not an OpenNMT-py checkpoint: the saved object is a {}", root.type_name()))
@@ -110,7 +223,7 @@ pub fn checkpoint_to_bundle(file: &TorchFile, tokenizer: TokenizerKind) -> Resul
     let (src, tgt) = if modern_vocab { modern_vocabs(&vocab)? } else { field_vocabs(&vocab)? };
 
     // ---- state dicts
-    let mut sd = StateDict::new(file, &model, "model")?;
+    let sd = StateDict::new(file, &model, "model")?;
     let generator = match &get("generator") {
         Some(Value::Dict(d)) => Some(StateDict::new(file, d, "generator")?),
         Some(Value::None) | None => None,
@@ -183,6 +296,7 @@ pub fn checkpoint_to_bundle(file: &TorchFile, tokenizer: TokenizerKind) -> Resul
         )));
     }
     let ff = ff_ref.size[0];
+    // Biases are all there or all absent: the first layer tells (a stray one is left over).
     let attention_bias = sd.has("encoder.transformer.0.self_attn.linear_query.bias");
     let ffn_bias = sd.has("encoder.transformer.0.feed_forward.w_1.bias");
     let activation = match opt.str("pos_ffn_activation_fn").as_deref() {
@@ -192,236 +306,59 @@ pub fn checkpoint_to_bundle(file: &TorchFile, tokenizer: TokenizerKind) -> Resul
     };
     let eps = opt.float("norm_eps").unwrap_or(1e-6);
 
-    // ---- tensors
-    let mut tensors: HashMap<String, TensorData> = HashMap::new();
-    let linear = |sd: &mut StateDict,
-                  tensors: &mut HashMap<String, TensorData>,
-                  from: &str,
-                  to: &str,
-                  out: usize,
-                  inp: usize,
-                  bias: bool|
-     -> Result<(), ImportError> {
-        tensors.insert(format!("{to}.weight"), sd.take(&format!("{from}.weight"), &[out, inp])?);
-        if bias {
-            tensors.insert(format!("{to}.bias"), sd.take(&format!("{from}.bias"), &[out])?);
-        }
-        Ok(())
-    };
-    let norm = |sd: &mut StateDict,
-                tensors: &mut HashMap<String, TensorData>,
-                from: &str,
-                to: &str|
-     -> Result<(), ImportError> {
-        tensors.insert(format!("{to}.weight"), sd.take(&format!("{from}.weight"), &[d])?);
-        tensors.insert(format!("{to}.bias"), sd.take(&format!("{from}.bias"), &[d])?);
-        Ok(())
-    };
-    let attn = |sd: &mut StateDict,
-                tensors: &mut HashMap<String, TensorData>,
-                from: &str,
-                to: &str|
-     -> Result<(), ImportError> {
-        for (src, dst) in [("linear_query", "q"), ("linear_keys", "k"), ("linear_values", "v"), ("final_linear", "o")] {
-            linear(sd, tensors, &format!("{from}.{src}"), &format!("{to}.{dst}"), d, d, attention_bias)?;
-        }
-        Ok(())
-    };
-    let ffn = |sd: &mut StateDict,
-               tensors: &mut HashMap<String, TensorData>,
-               from: &str,
-               to_ffn: &str,
-               to_norm: &str|
-     -> Result<(), ImportError> {
-        linear(sd, tensors, &format!("{from}.w_1"), &format!("{to_ffn}.w1"), ff, d, ffn_bias)?;
-        linear(sd, tensors, &format!("{from}.w_2"), &format!("{to_ffn}.w2"), d, ff, ffn_bias)?;
-        norm(sd, tensors, &format!("{from}.layer_norm"), to_norm)
-    };
-    for i in 0..enc_layers {
-        let p = format!("encoder.transformer.{i}");
-        attn(&mut sd, &mut tensors, &format!("{p}.self_attn"), &names::enc_layer(i, "self_attn"))?;
-        norm(&mut sd, &mut tensors, &format!("{p}.layer_norm"), &names::enc_layer(i, "norm_attn"))?;
-        ffn(
-            &mut sd,
-            &mut tensors,
-            &format!("{p}.feed_forward"),
-            &names::enc_layer(i, "ffn"),
-            &names::enc_layer(i, "norm_ffn"),
-        )?;
-    }
-    norm(&mut sd, &mut tensors, "encoder.layer_norm", names::ENC_NORM)?;
-    for i in 0..dec_layers {
-        let p = format!("decoder.transformer_layers.{i}");
-        attn(&mut sd, &mut tensors, &format!("{p}.self_attn"), &names::dec_layer(i, "self_attn"))?;
-        norm(&mut sd, &mut tensors, &format!("{p}.layer_norm_1"), &names::dec_layer(i, "norm_self"))?;
-        attn(&mut sd, &mut tensors, &format!("{p}.context_attn"), &names::dec_layer(i, "cross_attn"))?;
-        norm(&mut sd, &mut tensors, &format!("{p}.layer_norm_2"), &names::dec_layer(i, "norm_cross"))?;
-        ffn(
-            &mut sd,
-            &mut tensors,
-            &format!("{p}.feed_forward"),
-            &names::dec_layer(i, "ffn"),
-            &names::dec_layer(i, "norm_ffn"),
-        )?;
-        // Old releases kept the causal mask as a buffer.
-        sd.discard(&format!("{p}.mask"));
-    }
-    norm(&mut sd, &mut tensors, "decoder.layer_norm", names::DEC_NORM)?;
-
     // Embeddings: shared when source and target are one table over one vocabulary.
-    let src_vocab_size = src.itos.len();
-    let tgt_vocab_size = tgt.itos.len();
-    let src_emb = sd.take(src_emb_name, &[src_vocab_size, d])?;
-    let tgt_emb = sd.take(tgt_emb_name, &[tgt_vocab_size, d])?;
-    let shared_embeddings =
-        src.itos == tgt.itos && (src_emb_ref.same_view(&tgt_emb_ref) || src_emb.data == tgt_emb.data);
+    let shared_embeddings = src.itos == tgt.itos
+        && (src_emb_ref.same_view(&tgt_emb_ref) || sd.peek_f32(src_emb_name)? == sd.peek_f32(tgt_emb_name)?);
     if opt.bool("share_embeddings") == Some(true) && !shared_embeddings {
         notes.push("share_embeddings is set but the stored tables differ; both were kept".into());
     }
 
     // Generator: tied when its weight is the target embedding.
-    let mut gen = generator.ok_or_else(|| ImportError::Format("checkpoint has no 'generator' state dict".into()))?;
-    let (gen_w_name, gen_b_name) = if gen.has("0.weight") {
-        ("0.weight", "0.bias")
-    } else if gen.has("weight") {
-        ("weight", "bias")
-    } else {
-        let keys = gen.remaining().join(", ");
-        return Err(ImportError::Unsupported(format!(
-            "generator state dict with keys [{keys}] (only a Linear generator is supported)"
-        )));
-    };
-    let gen_w_ref = gen.peek(gen_w_name)?;
-    let gen_w = gen.take(gen_w_name, &[tgt_vocab_size, d])?;
-    let tied_generator = gen_w_ref.same_view(&tgt_emb_ref) || gen_w.data == tgt_emb.data;
-    let generator_bias = gen.has(gen_b_name);
-    let gen_b = if generator_bias { Some(gen.take(gen_b_name, &[tgt_vocab_size])?) } else { None };
-    gen.finish()?;
+    let generator = generator.ok_or_else(|| ImportError::Format("checkpoint has no 'generator' state dict".into()))?;
+    let gen_w_name = ["0.weight", "weight"].into_iter().find(|n| generator.has(n)).ok_or_else(|| {
+        ImportError::Unsupported(format!(
+            "generator state dict with keys [{}] (only a Linear generator is supported)",
+            generator.remaining().join(", ")
+        ))
+    })?;
+    let tied_generator = generator.peek(gen_w_name)?.same_view(&tgt_emb_ref)
+        || generator.peek_f32(gen_w_name)? == sd.peek_f32(tgt_emb_name)?;
 
-    tensors.insert(names::SRC_EMB.into(), src_emb);
-    if !shared_embeddings {
-        tensors.insert(names::TGT_EMB.into(), tgt_emb);
-    }
-    if !tied_generator {
-        tensors.insert(names::GENERATOR_WEIGHT.into(), gen_w);
-    }
-    if let Some(b) = gen_b {
-        tensors.insert(names::GENERATOR_BIAS.into(), b);
-    }
-
-    // Position tables: the stored ones, else generated as OpenNMT-py does.
-    let concat = match opt.str("position_encoding_type").as_deref() {
+    let concat_positions = match opt.str("position_encoding_type").as_deref() {
         None | Some("SinusoidalInterleaved") => false,
         Some("SinusoidalConcat") => true,
         Some(other) => return Err(ImportError::Unsupported(format!("position_encoding_type={other}"))),
     };
-    let enc_pe = sd.take_position_table("encoder.embeddings.make_embedding.pe.pe", d)?;
-    let dec_pe = sd.take_position_table("decoder.embeddings.make_embedding.pe.pe", d)?;
-    if enc_pe.is_none() && dec_pe.is_none() && opt.bool("position_encoding") != Some(true) {
-        return Err(ImportError::Unsupported(
-            "position_encoding=False: the model has no absolute position encoding".into(),
-        ));
-    }
-    let generated = || -> Vec<f32> {
-        if concat {
-            sinusoidal_concat_table(DEFAULT_MAX_LEN, d)
-        } else {
-            retort_core::spec::sinusoidal_table(DEFAULT_MAX_LEN, d)
-        }
-    };
-    if enc_pe.is_none() || dec_pe.is_none() {
-        notes.push("a position table was not stored and was generated".into());
-    }
-    let (enc_len, enc_pe) = enc_pe.unwrap_or_else(|| (DEFAULT_MAX_LEN, generated()));
-    let (dec_len, dec_pe) = dec_pe.unwrap_or_else(|| (DEFAULT_MAX_LEN, generated()));
-    let max_positions = enc_len.min(dec_len);
-    tensors
-        .insert(names::ENC_POS.into(), TensorData::new(vec![max_positions, d], enc_pe[..max_positions * d].to_vec())?);
-    tensors
-        .insert(names::DEC_POS.into(), TensorData::new(vec![max_positions, d], dec_pe[..max_positions * d].to_vec())?);
 
-    sd.finish()?;
-
-    // ---- spec
-    let id = |v: &SideVocab, tok: &str, side: &str, what: &str| -> Result<u32, ImportError> {
-        v.itos
-            .iter()
-            .position(|t| t == tok)
-            .map(|i| i as u32)
-            .ok_or_else(|| ImportError::Format(format!("the {side} vocabulary lacks its {what} token '{tok}'")))
-    };
-    let special = SpecialTokens {
-        src_unk: id(&src, &src.unk, "source", "unknown")?,
-        src_pad: id(&src, &src.pad, "source", "padding")?,
-        src_bos: None,
-        src_eos: None,
-        tgt_unk: id(&tgt, &tgt.unk, "target", "unknown")?,
-        tgt_pad: id(&tgt, &tgt.pad, "target", "padding")?,
-        tgt_bos: id(&tgt, &tgt.bos, "target", "start")?,
-        tgt_eos: id(&tgt, &tgt.eos, "target", "end")?,
-    };
-    let spec = ModelSpec {
-        architecture: "transformer".into(),
+    let model = ModelDescription {
         d_model: d,
         heads,
         ff,
         encoder_layers: enc_layers,
         decoder_layers: dec_layers,
-        src_vocab_size,
-        tgt_vocab_size,
+        src_vocab_size: src.itos.len(),
+        tgt_vocab_size: tgt.itos.len(),
+        // OpenNMT-py's Transformer: pre-norm, embeddings scaled by sqrt(d_model).
         norm: NormPosition::Pre,
         layer_norm_eps: eps,
         activation,
-        position: PositionKind::Sinusoidal,
-        max_positions,
         embedding_scale: (d as f32).sqrt(),
         shared_embeddings,
         tied_generator,
-        generator_bias,
+    };
+    let config = CheckpointConfig {
+        model,
+        src,
+        tgt,
         attention_bias,
         ffn_bias,
-        special,
+        generation,
+        modern_vocab,
+        position_encoding: opt.bool("position_encoding") == Some(true),
+        concat_positions,
+        notes,
     };
-
-    let (src_tokens, src_renamed) = unique_tokens(&src.itos);
-    let (tgt_tokens, tgt_renamed) = unique_tokens(&tgt.itos);
-    if src_renamed + tgt_renamed > 0 {
-        notes.push(format!(
-            "{} duplicate vocabulary entries were renamed (they are unreachable in OpenNMT-py too)",
-            src_renamed + tgt_renamed
-        ));
-    }
-    let src_tokenizer = SideTokenizer::build_json(&src_tokens, &src.unk, tokenizer)?;
-    let tgt_tokenizer = SideTokenizer::build_json(&tgt_tokens, &tgt.unk, tokenizer)?;
-
-    let bundle = Bundle {
-        meta: BundleMeta {
-            spec,
-            tokenizer_kind: tokenizer,
-            src_tokenizer,
-            tgt_tokenizer,
-            // OpenNMT-py's translate defaults (1.2 through 3.x): beam 5, n_best 1, max_length
-            // 100, min_length 0, no penalties; beam-search semantics of the generation that
-            // trained the model.
-            decoding: TranslateOptions {
-                beam_compat: if modern_vocab { BeamCompat::OpennmtPy3 } else { BeamCompat::OpennmtPy1 },
-                ..TranslateOptions::default()
-            },
-            provenance: Provenance {
-                source_format: format!("opennmt-py {generation} checkpoint ({})", file.format.describe()),
-                source_name: String::new(),
-                source_sha256: String::new(),
-                imported_by: format!("retort-import {}", env!("CARGO_PKG_VERSION")),
-                notes,
-            },
-            name: String::new(),
-            generated: None,
-            computed_positions: Vec::new(),
-        },
-        tensors,
-    };
-    bundle.validate()?;
-    Ok(bundle)
+    Ok((config, Checkpoint { model: sd, generator }))
 }
 
 // ------------------------------------------------------------------------------------------
@@ -759,6 +696,12 @@ impl<'f> StateDict<'f> {
         Ok(TensorData::new(shape.to_vec(), data)?)
     }
 
+    /// A tensor's values without consuming it (to compare tables that may be one).
+    fn peek_f32(&self, name: &str) -> Result<Vec<f32>, ImportError> {
+        let t = self.peek(name)?;
+        self.file.tensor_f32(&t).map_err(|e| ImportError::Format(format!("tensor '{name}': {e}")))
+    }
+
     fn discard(&mut self, name: &str) {
         self.map.remove(name);
     }
@@ -812,6 +755,57 @@ impl<'f> StateDict<'f> {
             self.what,
             shown.join(", ")
         )))
+    }
+}
+
+/// A checkpoint's two state dicts as one tensor source: names under `generator.` are in the
+/// generator's.
+struct Checkpoint<'f> {
+    model: StateDict<'f>,
+    generator: StateDict<'f>,
+}
+
+impl<'f> Checkpoint<'f> {
+    fn route(&self, name: &str) -> (&StateDict<'f>, String) {
+        match name.strip_prefix("generator.") {
+            Some(rest) => (&self.generator, rest.to_string()),
+            None => (&self.model, name.to_string()),
+        }
+    }
+
+    fn route_mut(&mut self, name: &str) -> (&mut StateDict<'f>, String) {
+        match name.strip_prefix("generator.") {
+            Some(rest) => (&mut self.generator, rest.to_string()),
+            None => (&mut self.model, name.to_string()),
+        }
+    }
+}
+
+impl TensorSource for Checkpoint<'_> {
+    fn contains(&self, name: &str) -> bool {
+        let (sd, name) = self.route(name);
+        sd.has(&name)
+    }
+
+    fn read(&mut self, name: &str) -> Result<Option<TensorData>, ImportError> {
+        let (sd, name) = self.route_mut(name);
+        let Some(t) = sd.map.get(&name).cloned() else { return Ok(None) };
+        sd.take(&name, &t.size).map(Some)
+    }
+
+    fn skip(&mut self, name: &str) {
+        let (sd, name) = self.route_mut(name);
+        sd.discard(&name);
+    }
+
+    fn missing(&self, name: &str) -> ImportError {
+        let (sd, name) = self.route(name);
+        sd.missing(&name)
+    }
+
+    fn wrong_shape(&self, name: &str, found: &[usize], expected: &[usize]) -> ImportError {
+        let (_, name) = self.route(name);
+        ImportError::Format(format!("tensor '{name}' has shape {found:?}, expected {expected:?}"))
     }
 }
 
