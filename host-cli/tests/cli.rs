@@ -299,7 +299,7 @@ fn inspect_default_model() {
     assert!(text.contains("tokenizer:    smiles"), "{text}");
     let v: Value = serde_json::from_str(&ok(&retort(&["inspect", "--json"], ""))).expect("json");
     assert_eq!(v["storage"], "f32");
-    assert_eq!(v["format_version"], 1);
+    assert_eq!(v["format_version"], 2);
     assert_eq!(v["tokenizer_kind"], "smiles");
     assert!(v["parameters"].as_u64().expect("parameters") > 0);
     assert_eq!(v["src_vocab_size"], v["spec"]["src_vocab_size"]);
