@@ -23,7 +23,7 @@
 //! `Value` implements `Drop`: match on `&value` to bind its contents). Reference cycles, which
 //! only crafted checkpoints contain, are leaked rather than freed.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::fmt;
 use std::rc::Rc;
@@ -356,18 +356,21 @@ impl Value {
         }
     }
 
-    fn fmt_depth(&self, f: &mut fmt::Formatter<'_>, depth: usize) -> fmt::Result {
+    /// Values reach error messages: the text stays short however the (shared, nested) value
+    /// is made, as at most `left` values are written and long text is clipped.
+    fn fmt_depth(&self, f: &mut fmt::Formatter<'_>, depth: usize, left: &Cell<usize>) -> fmt::Result {
         const MAX_ITEMS: usize = 8;
-        if depth > 4 {
+        if depth > 4 || left.get() == 0 {
             return write!(f, "...");
         }
+        left.set(left.get() - 1);
         let seq = |f: &mut fmt::Formatter<'_>, open: &str, close: &str, items: &[Value]| -> fmt::Result {
             write!(f, "{open}")?;
             for (i, v) in items.iter().take(MAX_ITEMS).enumerate() {
                 if i > 0 {
                     write!(f, ", ")?;
                 }
-                v.fmt_depth(f, depth + 1)?;
+                v.fmt_depth(f, depth + 1, left)?;
             }
             if items.len() > MAX_ITEMS {
                 write!(f, ", ... ({} items)", items.len())?;
@@ -380,7 +383,10 @@ impl Value {
             Value::Int(i) => write!(f, "{i}"),
             Value::BigInt(b) => write!(f, "<int of {} bytes>", b.len()),
             Value::Float(x) => write!(f, "{x:?}"),
-            Value::Str(s) => write!(f, "{s:?}"),
+            Value::Str(s) => match clip(s) {
+                (s, false) => write!(f, "{s:?}"),
+                (head, true) => write!(f, "{head:?}... ({} bytes)", s.len()),
+            },
             Value::Bytes(b) => write!(f, "<{} bytes>", b.len()),
             Value::Tuple(t) => seq(f, "(", ")", t),
             Value::List(l) => match l.try_borrow() {
@@ -398,9 +404,9 @@ impl Value {
                         if i > 0 {
                             write!(f, ", ")?;
                         }
-                        k.fmt_depth(f, depth + 1)?;
+                        k.fmt_depth(f, depth + 1, left)?;
                         write!(f, ": ")?;
-                        v.fmt_depth(f, depth + 1)?;
+                        v.fmt_depth(f, depth + 1, left)?;
                     }
                     if d.len() > MAX_ITEMS {
                         write!(f, ", ... ({} items)", d.len())?;
@@ -409,15 +415,31 @@ impl Value {
                 }
                 Err(_) => write!(f, "{{...}}"),
             },
-            Value::Global(g) => write!(f, "<{g}>"),
+            Value::Global(g) => write!(f, "<{}>", clip(&g.to_string()).0),
             Value::Object(o) => match o.try_borrow() {
-                Ok(o) => write!(f, "<{} object>", o.class),
+                Ok(o) => write!(f, "<{} object>", clip(&o.class.to_string()).0),
                 Err(_) => write!(f, "<object>"),
             },
-            Value::Storage(s) => write!(f, "<{:?} storage '{}'>", s.dtype, s.key),
+            Value::Storage(s) => write!(f, "<{:?} storage '{}'>", s.dtype, clip(&s.key).0),
+            Value::Tensor(t) if t.size.len() > MAX_ITEMS => {
+                write!(f, "<{:?} tensor of rank {}>", t.storage.dtype, t.size.len())
+            }
             Value::Tensor(t) => write!(f, "<{:?} tensor {:?}>", t.storage.dtype, t.size),
         }
     }
+}
+
+/// At most this many values are written by `{:?}` of a value.
+const MAX_FMT_VALUES: usize = 64;
+
+/// A prefix of at most 64 bytes (on a character boundary), and whether `s` was longer.
+fn clip(s: &str) -> (&str, bool) {
+    const MAX: usize = 64;
+    if s.len() <= MAX {
+        return (s, false);
+    }
+    let end = (0..=MAX).rev().find(|&i| s.is_char_boundary(i)).unwrap_or(0);
+    (&s[..end], true)
 }
 
 /// Dropping deeply nested values (a crafted pickle can nest lists a million deep) must not
@@ -469,7 +491,7 @@ impl Drop for Value {
 
 impl fmt::Debug for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.fmt_depth(f, 0)
+        self.fmt_depth(f, 0, &Cell::new(MAX_FMT_VALUES))
     }
 }
 

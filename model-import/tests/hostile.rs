@@ -229,3 +229,27 @@ fn hashing_work_is_charged_to_the_budget() {
     let e = pickle::load_plain(&p).unwrap_err();
     assert!(e.message.contains("expands"), "{e}");
 }
+
+#[test]
+fn describing_a_shared_value_stays_short() {
+    // A 100 kB string, then four levels of lists each holding the level below eight times:
+    // written out whole, 8^4 copies of the string (400 MB) would go into an error message.
+    let mut p = b"\x80\x02".to_vec();
+    p.extend(text(&"a".repeat(100_000)));
+    p.extend_from_slice(b"q\x00");
+    for level in 1..=4u8 {
+        p.extend_from_slice(b"](");
+        for _ in 0..8 {
+            p.extend_from_slice(&[b'h', level - 1]);
+        }
+        p.extend_from_slice(&[b'e', b'q', level]);
+    }
+    p.push(b'.');
+    let (v, _) = pickle::load_plain(&p).unwrap();
+    let s = format!("{v:?}");
+    assert!(s.len() < 10_000, "{} bytes", s.len());
+    assert!(s.contains("... (100000 bytes)"), "{s}");
+    // The torch legacy reader quotes the first pickle when it is not torch's magic number.
+    let e = TorchFile::parse(p).err().unwrap().to_string();
+    assert!(e.contains("not a PyTorch checkpoint") && e.len() < 10_000, "{} bytes", e.len());
+}
