@@ -438,7 +438,8 @@ impl TorchFile {
         }
         // Every element read is allocated, so a view may not claim more elements than its
         // storage holds in the file: a broadcast (stride-0) or overlapping view of a few bytes
-        // could otherwise ask for terabytes. torch.save never writes such weights.
+        // could otherwise ask for terabytes. Saved weights are never such views (an expanded
+        // tensor would be; reading it is refused rather than materialized).
         if numel > stored {
             return Err(format!(
                 "tensor of size {:?} (stride {:?}) claims {numel} elements but its storage '{}' holds {stored} \
