@@ -130,17 +130,34 @@ pub fn import_annalog(checkpoint: &Path, vocab: &Path) -> Result<Bundle, ImportE
     let [src_vocab, d] = w.shape("encoder.tok_embedding.weight")?[..] else {
         return Err(format_err("source embedding is not 2-D"));
     };
-    let tgt_vocab = w.shape("decoder.tok_embedding.weight")?.first().copied().unwrap_or(0);
-    let max_positions = w.shape("encoder.pos_embedding.weight")?.first().copied().unwrap_or(0);
-    let dec_positions = w.shape("decoder.pos_embedding.weight")?.first().copied().unwrap_or(0);
+    let rows = |name: &str| -> Result<usize, ImportError> {
+        match w.shape(name)? {
+            &[rows, _] => Ok(rows),
+            other => Err(format_err(format!("tensor '{name}' has shape {other:?}, expected a 2-D table"))),
+        }
+    };
+    let tgt_vocab = rows("decoder.tok_embedding.weight")?;
+    let max_positions = rows("encoder.pos_embedding.weight")?;
+    let dec_positions = rows("decoder.pos_embedding.weight")?;
+    if max_positions == 0 {
+        return Err(format_err("the position tables are empty"));
+    }
     if dec_positions != max_positions {
         return Err(ImportError::Unsupported(format!(
             "encoder and decoder position tables differ in length ({max_positions} vs {dec_positions})"
         )));
     }
+    // The file decides every rank: check it before taking a dimension.
     let ff = match decoder_layers.checked_sub(1) {
         Some(last) => {
-            w.map.get(&format!("decoder.layers.{last}.positionwise_feedforward.fc_1.weight")).map_or(0, |t| t.size[0])
+            let name = format!("decoder.layers.{last}.positionwise_feedforward.fc_1.weight");
+            match w.map.get(&name).map(|t| t.size.as_slice()) {
+                None => 0,
+                Some(&[ff, _]) => ff,
+                Some(other) => {
+                    return Err(format_err(format!("tensor '{name}' has shape {other:?}, expected [ff, d]")))
+                }
+            }
         }
         None => 0,
     };

@@ -16,12 +16,14 @@
 //!
 //! Every read is bounds-checked; a truncated or garbage pickle gives a [`PickleError`] naming
 //! the byte offset and the problem, never a panic. Memory use stays proportional to the input
-//! (interpreted calls that copy their arguments draw on a budget), interpreted calls nest at
+//! (interpreted calls that copy their arguments, and hashing dict keys, draw on a work budget
+//! tied to the input's size; a key of more than [`MAX_KEY_NODES`] values is not hashed, so
+//! shared sub-tuples are never walked again and again), interpreted calls nest at
 //! most [`MAX_NESTED_CALLS`] deep, and dropping a deeply nested value does not recurse (hence
 //! `Value` implements `Drop`: match on `&value` to bind its contents). Reference cycles, which
 //! only crafted checkpoints contain, are leaked rather than freed.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::fmt;
 use std::rc::Rc;
@@ -111,16 +113,18 @@ impl Object {
         Object { class, args, state: None, list_items: Vec::new(), dict_items: Vec::new() }
     }
 
-    /// An attribute from the `BUILD` state (the instance `__dict__`, or slot state).
+    /// An attribute from the `BUILD` state: the instance `__dict__`, or Python's
+    /// `(__dict__, slot state)` pair. Only that one level is searched (as Python's `BUILD`
+    /// does), never deeper: a crafted state can nest tuples far deeper than the stack.
     pub fn attr(&self, name: &str) -> Option<Value> {
-        fn from_state(state: &Value, name: &str) -> Option<Value> {
-            match state {
-                Value::Dict(d) => d.borrow().get_str(name).cloned(),
-                Value::Tuple(t) => t.iter().find_map(|s| from_state(s, name)),
-                _ => None,
-            }
+        let in_dict = |v: &Value| match v {
+            Value::Dict(d) => d.borrow().get_str(name).cloned(),
+            _ => None,
+        };
+        match self.state.as_ref()? {
+            Value::Tuple(t) => t.iter().find_map(in_dict),
+            other => in_dict(other),
         }
-        self.state.as_ref().and_then(|s| from_state(s, name))
     }
 
     /// Names of all attributes in the state, in order.
@@ -164,11 +168,18 @@ enum Key {
 }
 
 impl Key {
-    fn of(v: &Value) -> Option<Key> {
-        Key::of_depth(v, 0)
+    /// The key of `v` (None if unhashable) and the number of values walked to make it.
+    fn of(v: &Value) -> (Option<Key>, usize) {
+        let mut left = MAX_KEY_NODES;
+        let key = Key::walk(v, &mut left);
+        (key, MAX_KEY_NODES - left)
     }
 
-    fn of_depth(v: &Value, depth: usize) -> Option<Key> {
+    /// Walks at most `left` values. A tuple's items may be shared (memoized and fetched
+    /// again), so a key of a few hundred bytes can stand for a tree of 2^64 values: counting
+    /// values walked, not depth, is what bounds the time and memory.
+    fn walk(v: &Value, left: &mut usize) -> Option<Key> {
+        *left = left.checked_sub(1)?;
         Some(match v {
             Value::None => Key::None,
             Value::Bool(b) => Key::Int(*b as i64),
@@ -183,10 +194,7 @@ impl Key {
             }
             Value::Str(s) => Key::Str(s.clone()),
             Value::Bytes(b) => Key::Bytes(b.clone()),
-            Value::Tuple(t) if depth < MAX_KEY_DEPTH => {
-                Key::Tuple(t.iter().map(|x| Key::of_depth(x, depth + 1)).collect::<Option<Vec<_>>>()?)
-            }
-            Value::Tuple(_) => return None,
+            Value::Tuple(t) => Key::Tuple(t.iter().map(|x| Key::walk(x, left)).collect::<Option<Vec<_>>>()?),
             Value::Global(g) => Key::Global(g.clone()),
             Value::Object(o) => Key::Ptr(Rc::as_ptr(o) as *const u8 as usize),
             Value::Storage(s) => Key::Ptr(Rc::as_ptr(s) as *const u8 as usize),
@@ -209,17 +217,24 @@ impl Dict {
         Self::default()
     }
     pub fn insert(&mut self, k: Value, v: Value) {
-        if let Some(key) = Key::of(&k) {
+        self.insert_counted(k, v);
+    }
+    /// [`Dict::insert`], returning the work it took (values walked to hash the key), which the
+    /// VM charges to its budget.
+    fn insert_counted(&mut self, k: Value, v: Value) -> usize {
+        let (key, cost) = Key::of(&k);
+        if let Some(key) = key {
             if let Some(&i) = self.index.get(&key) {
                 self.entries[i].1 = v;
-                return;
+                return cost;
             }
             self.index.insert(key, self.entries.len());
         }
         self.entries.push((k, v));
+        cost
     }
     pub fn get(&self, k: &Value) -> Option<&Value> {
-        let key = Key::of(k)?;
+        let key = Key::of(k).0?;
         self.index.get(&key).map(|&i| &self.entries[i].1)
     }
     pub fn get_str(&self, k: &str) -> Option<&Value> {
@@ -341,18 +356,21 @@ impl Value {
         }
     }
 
-    fn fmt_depth(&self, f: &mut fmt::Formatter<'_>, depth: usize) -> fmt::Result {
+    /// Values reach error messages: the text stays short however the (shared, nested) value
+    /// is made, as at most `left` values are written and long text is clipped.
+    fn fmt_depth(&self, f: &mut fmt::Formatter<'_>, depth: usize, left: &Cell<usize>) -> fmt::Result {
         const MAX_ITEMS: usize = 8;
-        if depth > 4 {
+        if depth > 4 || left.get() == 0 {
             return write!(f, "...");
         }
+        left.set(left.get() - 1);
         let seq = |f: &mut fmt::Formatter<'_>, open: &str, close: &str, items: &[Value]| -> fmt::Result {
             write!(f, "{open}")?;
             for (i, v) in items.iter().take(MAX_ITEMS).enumerate() {
                 if i > 0 {
                     write!(f, ", ")?;
                 }
-                v.fmt_depth(f, depth + 1)?;
+                v.fmt_depth(f, depth + 1, left)?;
             }
             if items.len() > MAX_ITEMS {
                 write!(f, ", ... ({} items)", items.len())?;
@@ -365,7 +383,10 @@ impl Value {
             Value::Int(i) => write!(f, "{i}"),
             Value::BigInt(b) => write!(f, "<int of {} bytes>", b.len()),
             Value::Float(x) => write!(f, "{x:?}"),
-            Value::Str(s) => write!(f, "{s:?}"),
+            Value::Str(s) => match clip(s) {
+                (s, false) => write!(f, "{s:?}"),
+                (head, true) => write!(f, "{head:?}... ({} bytes)", s.len()),
+            },
             Value::Bytes(b) => write!(f, "<{} bytes>", b.len()),
             Value::Tuple(t) => seq(f, "(", ")", t),
             Value::List(l) => match l.try_borrow() {
@@ -383,9 +404,9 @@ impl Value {
                         if i > 0 {
                             write!(f, ", ")?;
                         }
-                        k.fmt_depth(f, depth + 1)?;
+                        k.fmt_depth(f, depth + 1, left)?;
                         write!(f, ": ")?;
-                        v.fmt_depth(f, depth + 1)?;
+                        v.fmt_depth(f, depth + 1, left)?;
                     }
                     if d.len() > MAX_ITEMS {
                         write!(f, ", ... ({} items)", d.len())?;
@@ -394,15 +415,31 @@ impl Value {
                 }
                 Err(_) => write!(f, "{{...}}"),
             },
-            Value::Global(g) => write!(f, "<{g}>"),
+            Value::Global(g) => write!(f, "<{}>", clip(&g.to_string()).0),
             Value::Object(o) => match o.try_borrow() {
-                Ok(o) => write!(f, "<{} object>", o.class),
+                Ok(o) => write!(f, "<{} object>", clip(&o.class.to_string()).0),
                 Err(_) => write!(f, "<object>"),
             },
-            Value::Storage(s) => write!(f, "<{:?} storage '{}'>", s.dtype, s.key),
+            Value::Storage(s) => write!(f, "<{:?} storage '{}'>", s.dtype, clip(&s.key).0),
+            Value::Tensor(t) if t.size.len() > MAX_ITEMS => {
+                write!(f, "<{:?} tensor of rank {}>", t.storage.dtype, t.size.len())
+            }
             Value::Tensor(t) => write!(f, "<{:?} tensor {:?}>", t.storage.dtype, t.size),
         }
     }
+}
+
+/// At most this many values are written by `{:?}` of a value.
+const MAX_FMT_VALUES: usize = 64;
+
+/// A prefix of at most 64 bytes (on a character boundary), and whether `s` was longer.
+fn clip(s: &str) -> (&str, bool) {
+    const MAX: usize = 64;
+    if s.len() <= MAX {
+        return (s, false);
+    }
+    let end = (0..=MAX).rev().find(|&i| s.is_char_boundary(i)).unwrap_or(0);
+    (&s[..end], true)
 }
 
 /// Dropping deeply nested values (a crafted pickle can nest lists a million deep) must not
@@ -454,7 +491,7 @@ impl Drop for Value {
 
 impl fmt::Debug for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.fmt_depth(f, 0)
+        self.fmt_depth(f, 0, &Cell::new(MAX_FMT_VALUES))
     }
 }
 
@@ -505,15 +542,18 @@ struct Machine<'a, 'p> {
     memo: HashMap<u64, Value>,
     persistent: &'p mut dyn PersistentLoad,
     call_depth: usize,
-    /// Items that interpreted calls may still copy (`OrderedDict(d)`, `list(x)` ... copy their
-    /// argument): bounded so that a small crafted pickle cannot expand without limit.
+    /// Work left: items that interpreted calls may still copy (`OrderedDict(d)`, `list(x)` ...
+    /// copy their argument) and values that hashing dict keys may still walk. Bounded so that
+    /// a small crafted pickle cannot expand or spin without limit; other opcodes do work
+    /// proportional to the bytes they read.
     budget: usize,
 }
 
 pub const MAX_NESTED_CALLS: usize = 16;
-/// Tuples nested deeper than this are not hashable as dict keys (Python would manage, but no
-/// checkpoint needs it and recursion must stay bounded).
-const MAX_KEY_DEPTH: usize = 64;
+/// A dict key made of more values than this (tuples of tuples ...) is treated as unhashable
+/// (Python would manage, but no checkpoint needs it, and hashing must stay cheap and its
+/// recursion shallow).
+pub const MAX_KEY_NODES: usize = 256;
 
 type R<T> = Result<T, PickleError>;
 
@@ -806,7 +846,8 @@ impl<'a, 'p> Machine<'a, 'p> {
                     let mut d = Dict::new();
                     let mut it = items.into_iter();
                     while let (Some(k), Some(v)) = (it.next(), it.next()) {
-                        d.insert(k, v);
+                        let cost = d.insert_counted(k, v);
+                        self.charge(cost)?;
                     }
                     self.push(Value::new_dict(d));
                 }
@@ -927,7 +968,8 @@ impl<'a, 'p> Machine<'a, 'p> {
                     let state = self.pop()?;
                     let target = self.top()?.clone();
                     self.charge(shallow_len(&state))?;
-                    build(&target, state);
+                    let cost = build(&target, state);
+                    self.charge(cost)?;
                 }
                 // ---- persistent ids
                 b'P' => {
@@ -1009,9 +1051,9 @@ impl<'a, 'p> Machine<'a, 'p> {
         let mut it = items.into_iter();
         match &target {
             Value::Dict(d) => {
-                let mut d = d.borrow_mut();
                 while let (Some(k), Some(v)) = (it.next(), it.next()) {
-                    d.insert(k, v);
+                    let cost = d.borrow_mut().insert_counted(k, v);
+                    self.charge(cost)?;
                 }
             }
             Value::Object(o) => {
@@ -1062,7 +1104,8 @@ impl<'a, 'p> Machine<'a, 'p> {
             ("collections", "OrderedDict") | ("builtins", "dict") | ("collections", "Counter") => {
                 let mut d = Dict::new();
                 if let Some(src) = arg(0) {
-                    fill_dict(&mut d, &src);
+                    let cost = fill_dict(&mut d, &src);
+                    self.charge(cost)?;
                 }
                 Value::new_dict(d)
             }
@@ -1070,7 +1113,8 @@ impl<'a, 'p> Machine<'a, 'p> {
                 // defaultdict(default_factory[, mapping]): the factory is never called.
                 let mut d = Dict::new();
                 if let Some(src) = arg(1) {
-                    fill_dict(&mut d, &src);
+                    let cost = fill_dict(&mut d, &src);
+                    self.charge(cost)?;
                 }
                 Value::new_dict(d)
             }
@@ -1118,7 +1162,8 @@ impl<'a, 'p> Machine<'a, 'p> {
                         if base_is_container || cls.is("collections", "OrderedDict") {
                             let mut d = Dict::new();
                             if let Some(s) = arg(2) {
-                                fill_dict(&mut d, &s);
+                                let cost = fill_dict(&mut d, &s);
+                                self.charge(cost)?;
                             }
                             Value::new_dict(d)
                         } else {
@@ -1187,12 +1232,17 @@ impl<'a, 'p> Machine<'a, 'p> {
             other => return self.err(format!("tensor rebuild expects a storage, got a {}", other.type_name())),
         };
         let storage = match dtype {
-            Some(d) if d != storage.dtype => Rc::new(StorageRef {
-                dtype: d,
-                numel: storage.numel * storage.dtype.element_size() / d.element_size(),
-                view_offset: storage.view_offset * storage.dtype.element_size() / d.element_size(),
-                ..(*storage).clone()
-            }),
+            Some(d) if d != storage.dtype => {
+                // Counts come from the file: re-counting them in another element size must not
+                // overflow.
+                let recount = |n: usize| n.checked_mul(storage.dtype.element_size()).map(|b| b / d.element_size());
+                match (recount(storage.numel), recount(storage.view_offset)) {
+                    (Some(numel), Some(view_offset)) => {
+                        Rc::new(StorageRef { dtype: d, numel, view_offset, ..(*storage).clone() })
+                    }
+                    _ => return self.err("tensor rebuild: the storage's size overflows"),
+                }
+            }
             _ => storage,
         };
         let offset = match args[1].as_int() {
@@ -1229,7 +1279,9 @@ fn opaque(g: &GlobalName, args: Vec<Value>) -> Value {
 
 /// `BUILD`: sets an object's state. Containers and tensors ignore state (it carries attributes
 /// such as a state dict's `_metadata` or a parameter's hooks, which inference never needs).
-fn build(target: &Value, state: Value) {
+/// Returns the work of hashing the keys merged.
+fn build(target: &Value, state: Value) -> usize {
+    let mut cost = 0;
     if let Value::Object(o) = target {
         let mut o = o.borrow_mut();
         match (&o.state, &state) {
@@ -1237,12 +1289,13 @@ fn build(target: &Value, state: Value) {
                 let new_entries = new.borrow().entries().to_vec();
                 let mut old = old.borrow_mut();
                 for (k, v) in new_entries {
-                    old.insert(k, v);
+                    cost += old.insert_counted(k, v);
                 }
             }
             _ => o.state = Some(state),
         }
     }
+    cost
 }
 
 /// The number of items directly in a container (0 for anything else).
@@ -1262,12 +1315,14 @@ fn iter_items(v: &Value) -> Option<Vec<Value>> {
     }
 }
 
-fn fill_dict(d: &mut Dict, src: &Value) {
+/// Copies a mapping (or a sequence of pairs) into `d`; returns the work of hashing the keys.
+fn fill_dict(d: &mut Dict, src: &Value) -> usize {
+    let mut cost = 0;
     match src {
         Value::Dict(s) => {
             let entries = s.borrow().entries().to_vec();
             for (k, v) in entries {
-                d.insert(k, v);
+                cost += d.insert_counted(k, v);
             }
         }
         other => {
@@ -1275,13 +1330,14 @@ fn fill_dict(d: &mut Dict, src: &Value) {
                 for it in items {
                     if let Some(pair) = it.as_seq() {
                         if pair.len() == 2 {
-                            d.insert(pair[0].clone(), pair[1].clone());
+                            cost += d.insert_counted(pair[0].clone(), pair[1].clone());
                         }
                     }
                 }
             }
         }
     }
+    cost
 }
 
 fn encode_str(s: &str, encoding: &str) -> Option<Vec<u8>> {

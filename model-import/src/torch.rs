@@ -112,8 +112,10 @@ pub struct TensorRef {
 }
 
 impl TensorRef {
+    /// The element count; `usize::MAX` when the (crafted) size overflows, which no storage
+    /// can hold, so reading such a tensor is refused.
     pub fn numel(&self) -> usize {
-        self.size.iter().product()
+        self.size.iter().try_fold(1usize, |a, &s| a.checked_mul(s)).unwrap_or(usize::MAX)
     }
     pub fn dtype(&self) -> DType {
         self.storage.dtype
@@ -434,6 +436,17 @@ impl TorchFile {
         if numel == 0 {
             return Ok((start, Walk::Range(0, 0)));
         }
+        // Every element read is allocated, so a view may not claim more elements than its
+        // storage holds in the file: a broadcast (stride-0) or overlapping view of a few bytes
+        // could otherwise ask for terabytes. Saved weights are never such views (an expanded
+        // tensor would be; reading it is refused rather than materialized).
+        if numel > stored {
+            return Err(format!(
+                "tensor of size {:?} (stride {:?}) claims {numel} elements but its storage '{}' holds {stored} \
+                 (a broadcast or overlapping view?)",
+                t.size, t.stride, t.storage.key
+            ));
+        }
         // The last element the view touches, relative to its storage.
         let last = t
             .size
@@ -448,14 +461,15 @@ impl TorchFile {
                 t.size, t.offset, t.stride, last, t.storage.numel
             ));
         }
-        let base = t.storage.view_offset + t.offset;
-        let last_stored = t.storage.view_offset + last;
+        let last_stored = t.storage.view_offset.saturating_add(last);
         if last_stored >= stored {
             return Err(format!(
                 "tensor reaches element {last_stored} of storage '{}' but the file holds {stored} (truncated?)",
                 t.storage.key
             ));
         }
+        // No overflow: base <= last_stored.
+        let base = t.storage.view_offset + t.offset;
         // Row-major walk over the view.
         let rank = t.size.len();
         let contiguous = {
