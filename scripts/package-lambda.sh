@@ -9,7 +9,7 @@
 #   --no-model  package bootstrap alone (the function then reads MODEL_BUCKET/MODEL_KEY)
 #   --out       output folder (default: dist/)
 #   --arm64-profile  cargo profile of the arm64 build (default release; the CI check uses
-#               arm64-check, a faster-to-build opt-level-1 profile)
+#               arm64-check, an unoptimised profile that builds ~4x faster)
 # Writes <out>/retort-lambda-<arch>.zip and prints each zip's size. Checks that the binary asks
 # for no glibc newer than 2.34 (Amazon Linux 2023's). arm64 is cross-built with Debian's
 # toolchain (scripts/build-aarch64.sh).

@@ -51,7 +51,7 @@ if [ "${SKIP_AARCH64:-0}" = 1 ]; then
     exit 0
 fi
 command -v qemu-aarch64-static >/dev/null || retort_apt_install qemu-user-static
-# The arm64-check profile (Cargo.toml): release semantics at opt-level 1, cheaper to cross-build.
+# The arm64-check profile (Cargo.toml): release semantics, unoptimised: ~4x cheaper to cross-build.
 scripts/package-lambda.sh --arch arm64 --arm64-profile arm64-check --out target/dist >&2
 arm_bin="$root/target/aarch64/aarch64-unknown-linux-gnu/arm64-check/bootstrap"
 wrapper="$root/target/dist/bootstrap-arm64-qemu"

@@ -8,6 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Each step's start is stamped with the minutes elapsed, so a CI log shows where the time goes.
+step() { printf '== [%dm%02ds] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*"; }
+
 if ! command -v cargo >/dev/null; then
   echo "cargo is required (https://rustup.rs); install it and re-run" >&2
   exit 1
@@ -17,24 +20,24 @@ fi
 # signatures, presigned URLs included). 0.14.1: the newest that builds with rustc 1.95.
 S3S_FS_VERSION=0.14.1
 if ! "${CARGO_HOME:-$HOME/.cargo}/bin/s3s-fs" --version 2>/dev/null | grep -q "$S3S_FS_VERSION"; then
-  echo "== installing s3s-fs $S3S_FS_VERSION (cargo install)"
+  step "installing s3s-fs $S3S_FS_VERSION (cargo install)"
   cargo install s3s-fs --version "$S3S_FS_VERSION" --features binary --locked
 fi
 
-echo "== style: cargo fmt --check, cargo clippy -D warnings"
+step "style: cargo fmt --check, cargo clippy -D warnings"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-echo "== native: unit, golden and end-to-end tests, Lambda through its emulator (release profile, one build)"
+step "native: unit, golden and end-to-end tests, Lambda through its emulator (release profile, one build)"
 cargo test --release --workspace --locked
 
-echo "== Lambda: SAM template, deployment zip, arm64 bootstrap under qemu"
+step "Lambda: SAM template, deployment zip, arm64 bootstrap under qemu"
 scripts/test-lambda.sh
 
 if [ "${SKIP_WASM:-0}" != 1 ]; then
   # One wasm build: test-web.sh builds retort-wasm (and so the core) with the web's size
   # profile; a separate build of retort-core would compile burn a second time.
-  echo "== browser: the wasm32 build, wasm engine vs native on the golden fixtures (node), the demo page in headless Chromium"
+  step "browser: the wasm32 build, wasm engine vs native on the golden fixtures (node), the demo page in headless Chromium"
   scripts/test-web.sh
 fi
-echo "== all tests passed"
+step "all tests passed"
