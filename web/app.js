@@ -65,19 +65,24 @@ function prepareReactants(text) {
 const svgOf = (smi, w, h) => withMol(smi, (m) => m.get_svg(w, h));
 
 // ---------- what the model does ----------
-// Labels follow the model: the page knows its two built-ins; a bundle from disk carries no
-// task in its metadata, so it gets neutral words. oneMolecule: the model that expects a single
-// molecule (a '.'-separated input gets a warning).
+// Labels follow the model: the bundle's metadata says its task (`retort import --task`);
+// without one, the built-ins are known by name and a bundle from disk gets neutral words.
+// oneMolecule: the model that expects a single molecule (a '.'-separated input gets a warning).
 const TASKS = {
   reaction: { input: "Reactants (SMILES, '.'-separated)", placeholder: 'e.g. CC(=O)Cl.NCc1ccccc1', part: 'reactant',
     output: 'Predicted product', drawing: 'Reaction', from: 'reactants', to: 'product' },
   analogue: { input: 'Molecule (SMILES)', placeholder: 'e.g. COc1ccc(S(=O)[O-])cc1', part: 'molecule', oneMolecule: 'ANNalog',
     output: 'Generated analogue', drawing: 'Molecule and analogue', from: 'input molecule', to: 'analogue' },
+  retro: { input: 'Product (SMILES)', placeholder: 'e.g. CC(=O)NCc1ccccc1', part: 'product part',
+    output: 'Predicted reactants', drawing: 'Product and reactants', from: 'product', to: 'reactants' },
   generic: { input: 'Input (SMILES)', placeholder: 'SMILES', part: 'input part',
     output: 'Prediction', drawing: 'Input and prediction', from: 'input', to: 'prediction' },
 };
-function setTask(name) {
-  const t = state.task = TASKS[name];
+const TASK_OF_BUNDLE = { reaction_prediction: 'reaction', retrosynthesis: 'retro', analogue_generation: 'analogue' };
+function setTask(name, info) {
+  const stated = info && TASK_OF_BUNDLE[info.task];
+  const t = state.task = { ...TASKS[info && info.task ? stated || 'generic' : name] };
+  if (t.oneMolecule && stated) t.oneMolecule = info.name || 'This model';
   $('smiles-label').textContent = t.input;
   $('smiles').placeholder = t.placeholder;
   $('output-label').textContent = t.output;
@@ -344,7 +349,7 @@ $('bundle-file').addEventListener('change', async () => {
     const bytes = await f.arrayBuffer();
     const r = await call('load', { bytes }, null, [bytes]);
     state.builtIn = false;
-    setTask('generic');
+    setTask('generic', r.info);
     showModel(r.info, r.timings);
     applyDefaults(r.defaults);
     status(`Loaded ${f.name} (${(f.size / 1048576).toFixed(1)} MB).`);
@@ -377,7 +382,7 @@ async function useBuiltIn(name) {
   const r = await call('load', { bytes }, null, [bytes]);
   state.builtIn = name === 'default';
   $('model-choice').value = name;
-  setTask(name === 'annalog' ? 'analogue' : 'reaction');
+  setTask(name === 'annalog' ? 'analogue' : 'reaction', r.info);
   await fillExamples(m.examples);
   showModel(r.info, r.timings);
   applyDefaults(r.defaults);

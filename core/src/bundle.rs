@@ -93,6 +93,31 @@ pub enum TokenizerKind {
     ReinventSmiles,
 }
 
+/// What a model does, so a host can word its inputs and outputs (the web page's labels).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelTask {
+    /// Reactants (and reagents) → product (the Molecular Transformer).
+    ReactionPrediction,
+    /// Product → reactants.
+    Retrosynthesis,
+    /// One molecule → similar molecules (ANNalog).
+    AnalogueGeneration,
+    /// Any other sequence to sequence.
+    Translation,
+}
+
+impl ModelTask {
+    pub fn describe(self) -> &'static str {
+        match self {
+            ModelTask::ReactionPrediction => "reaction prediction (reactants → product)",
+            ModelTask::Retrosynthesis => "retrosynthesis (product → reactants)",
+            ModelTask::AnalogueGeneration => "analogue generation (molecule → analogues)",
+            ModelTask::Translation => "translation",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BundleMeta {
     pub spec: ModelSpec,
@@ -107,6 +132,10 @@ pub struct BundleMeta {
     /// Free-form name shown to users ("Molecular Transformer (toy)").
     #[serde(default)]
     pub name: String,
+    /// What the model does (`retort import --task`); absent when nobody said. Absent fields
+    /// are not written, so bundles without one stay byte-identical to older writers'.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<ModelTask>,
     /// Set when the tensors are the weights of a model generated from ONNX (named by that
     /// model's parameter paths) rather than the spec's canonical tensors.
     #[serde(default, skip_serializing_if = "Option::is_none")]

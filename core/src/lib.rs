@@ -13,7 +13,7 @@ pub mod spec;
 pub mod testing;
 pub mod tokenize;
 
-pub use bundle::{Bundle, BundleMeta, Provenance, StorageType, TensorData, TokenizerKind};
+pub use bundle::{Bundle, BundleMeta, ModelTask, Provenance, StorageType, TensorData, TokenizerKind};
 pub use engine::{Engine, Prediction, TokenInput, Translation};
 pub use error::{Error, Result};
 pub use options::{TranslateOptions, UnknownTokens};

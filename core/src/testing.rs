@@ -106,6 +106,7 @@ pub fn random_bundle(spec: ModelSpec, seed: u64) -> Result<Bundle> {
             notes: vec!["untrained: for tests and benchmarks only".into()],
         },
         name: "random".into(),
+        task: None,
         spec,
         generated: None,
         computed_positions: Vec::new(),

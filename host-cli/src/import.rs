@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 use retort_core::spec::names;
-use retort_core::{Bundle, Engine, StorageType, TokenizerKind};
+use retort_core::{Bundle, Engine, ModelTask, StorageType, TokenizerKind};
 
 use crate::error::{CliError, CliResult};
 use crate::inspect::{human_bytes, spec_lines, thousands, tokenizer_name};
@@ -42,6 +42,30 @@ pub enum StorageArg {
     Int8,
 }
 
+/// What the model does (hosts word their inputs and outputs by it).
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum TaskArg {
+    /// Reactants → product.
+    ReactionPrediction,
+    /// Product → reactants.
+    Retrosynthesis,
+    /// One molecule → analogues (the default for an ANNalog checkpoint).
+    AnalogueGeneration,
+    /// Anything else.
+    Translation,
+}
+
+impl From<TaskArg> for ModelTask {
+    fn from(t: TaskArg) -> Self {
+        match t {
+            TaskArg::ReactionPrediction => ModelTask::ReactionPrediction,
+            TaskArg::Retrosynthesis => ModelTask::Retrosynthesis,
+            TaskArg::AnalogueGeneration => ModelTask::AnalogueGeneration,
+            TaskArg::Translation => ModelTask::Translation,
+        }
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct ImportArgs {
     /// An OpenNMT-py checkpoint file (.pt), a CTranslate2 model directory (with model.bin), or
@@ -60,6 +84,9 @@ pub struct ImportArgs {
     /// Name shown to users.
     #[arg(long)]
     pub name: Option<String>,
+    /// What the model does, stored in the bundle (the web page words its labels by it).
+    #[arg(long, value_enum)]
+    pub task: Option<TaskArg>,
     /// Keep only the first N rows of the position tables: a smaller file (OpenNMT-py stores
     /// 5000 rows); sources or outputs longer than N tokens are then refused.
     #[arg(long, value_name = "N")]
@@ -96,6 +123,11 @@ pub fn run(args: ImportArgs) -> CliResult<()> {
     if let Some(name) = &args.name {
         bundle.meta.name = name.clone();
     }
+    if let Some(task) = args.task {
+        bundle.meta.task = Some(task.into());
+    } else if args.annalog_vocab.is_some() {
+        bundle.meta.task = Some(ModelTask::AnalogueGeneration);
+    }
     if let Some(n) = args.max_positions {
         cut_positions(&mut bundle, n)?;
     }
@@ -117,6 +149,7 @@ pub fn run(args: ImportArgs) -> CliResult<()> {
     }
     println!("vocabulary:   source {}, target {}", m.spec.src_vocab_size, m.spec.tgt_vocab_size);
     println!("tokenizer:    {}", tokenizer_name(m.tokenizer_kind));
+    println!("task:         {}", m.task.map_or("(not stated)", ModelTask::describe));
     println!("parameters:   {}", thousands(bundle.parameter_count()));
     for note in &m.provenance.notes {
         println!("note:         {note}");

@@ -36,6 +36,7 @@ pub fn run(args: InspectArgs) -> CliResult<()> {
             "format_version": header.0,
             "payload_sha256": header.1,
             "name": meta.name,
+            "task": meta.task,
             "storage": storage,
             "computed_positions": computed,
             "parameters": bundle.parameter_count(),
@@ -62,6 +63,7 @@ pub fn run(args: InspectArgs) -> CliResult<()> {
     println!("format:       Retort bundle v{}", header.0.map_or("?".to_string(), |v| v.to_string()));
     println!("parameters:   {}", thousands(bundle.parameter_count()));
     println!("tokenizer:    {}", tokenizer_name(meta.tokenizer_kind));
+    println!("task:         {}", meta.task.map_or("(not stated)", retort_core::ModelTask::describe));
     println!("vocabulary:   source {}, target {}", meta.spec.src_vocab_size, meta.spec.tgt_vocab_size);
     for line in spec_lines(&meta.spec) {
         println!("{line}");

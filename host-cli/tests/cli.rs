@@ -300,6 +300,7 @@ fn inspect_default_model() {
     let v: Value = serde_json::from_str(&ok(&retort(&["inspect", "--json"], ""))).expect("json");
     assert_eq!(v["storage"], "f32");
     assert_eq!(v["format_version"], 2);
+    assert_eq!(v["task"], "reaction_prediction");
     assert_eq!(v["tokenizer_kind"], "smiles");
     assert!(v["parameters"].as_u64().expect("parameters") > 0);
     assert_eq!(v["src_vocab_size"], v["spec"]["src_vocab_size"]);
@@ -314,13 +315,31 @@ fn import_ctranslate2_and_translate() {
     let dir = temp_dir("import");
     let bundle = dir.join("aren.retort");
     let b = bundle.to_str().expect("path");
-    let o = retort(&["import", AREN_DIR, "-o", b, "--tokenizer", "char", "--name", "aren", "--storage", "f16"], "");
+    let o = retort(
+        &[
+            "import",
+            AREN_DIR,
+            "-o",
+            b,
+            "--tokenizer",
+            "char",
+            "--name",
+            "aren",
+            "--storage",
+            "f16",
+            "--task",
+            "translation",
+        ],
+        "",
+    );
     let summary = ok(&o);
     assert!(summary.contains("parameters:") && summary.contains("f16"), "{summary}");
+    assert!(summary.contains("task:         translation"), "{summary}");
     let v: Value = serde_json::from_str(&ok(&retort(&["inspect", "--json", b], ""))).expect("json");
     assert_eq!(v["storage"], "f16");
     assert_eq!(v["name"], "aren");
     assert_eq!(v["tokenizer_kind"], "char");
+    assert_eq!(v["task"], "translation");
 
     // f32, as CTranslate2's own tests run it.
     let o = retort(&["import", AREN_DIR, "-o", b, "--tokenizer", "char"], "");

@@ -119,6 +119,7 @@ pub fn info_json(engine: &Engine) -> Value {
     let spec = &meta.spec;
     serde_json::json!({
         "name": meta.name,
+        "task": meta.task,
         "spec": spec,
         "src_vocab_size": spec.src_vocab_size,
         "tgt_vocab_size": spec.tgt_vocab_size,

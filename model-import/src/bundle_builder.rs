@@ -109,6 +109,7 @@ pub fn build_bundle(
                 notes: side.notes,
             },
             name: side.name,
+            task: None,
             generated: None,
             computed_positions: Vec::new(),
         },

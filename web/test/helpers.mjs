@@ -37,6 +37,16 @@ export function onmt12Bundle() {
   return onmt12;
 }
 
+/** The same toy model imported with a stated task (`retort import --task TASK`). */
+export function onmt12BundleWithTask(task) {
+  const out = path.join(TMP, `onmt12-${task}.retort`);
+  if (!fs.existsSync(out)) {
+    execFileSync(RETORT, ['import', path.join(ROOT, 'fixtures', 'onmt12', 'model_zip.pt'), '-o', out, '--task', task],
+      { stdio: 'pipe' });
+  }
+  return out;
+}
+
 /** Largest score / attention deviation seen by assertSame (reported by the tests). */
 export const deviation = { score: 0, attention: 0 };
 

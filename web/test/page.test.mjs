@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { WEB, PKG, cliTranslate, onmt12Bundle } from './helpers.mjs';
+import { WEB, PKG, cliTranslate, onmt12Bundle, onmt12BundleWithTask } from './helpers.mjs';
 import { startPage } from './browser.mjs';
 
 const ART = path.join(WEB, 'test-artifacts');
@@ -149,6 +149,15 @@ test('a bundle loaded from disk is used (and a broken one is refused)', async ()
     assert.ok(Math.abs(p.score - native.predictions[k].score) <= 1e-5);
   });
   await page.screenshot({ path: path.join(ART, 'own-bundle.png'), fullPage: true });
+
+  // A bundle that states its task (`retort import --task retrosynthesis`) is worded by it.
+  const retro = onmt12BundleWithTask('retrosynthesis');
+  await page.setInputFiles('#bundle-file', retro);
+  await page.waitForFunction(() => /Loaded onmt12-retrosynthesis\.retort/.test(document.getElementById('status').textContent),
+    null, { timeout: 60000 });
+  assert.equal((await page.evaluate(() => window.__retort.info)).task, 'retrosynthesis');
+  assert.equal(await page.textContent('#output-label'), 'Predicted reactants');
+  assert.equal(await page.textContent('#smiles-label'), 'Product (SMILES)');
 });
 
 test('the bundle is kept in the Cache API across reloads', async () => {
