@@ -209,25 +209,18 @@ fn shared_tuple_keys_are_not_walked_again_and_again() {
 fn hashing_work_is_charged_to_the_budget() {
     // A 255-value key (memo 1), set 300k times: each SETITEM is 3 bytes of input but
     // hashes 255 values. The budget stops it.
-    let mut p = b"\x80\x02}q\x00".to_vec();
-    p.extend(shared_tuple(7));
-    p.extend_from_slice(b"q\x010(");
-    for _ in 0..300_000 {
-        p.extend_from_slice(b"h\x01N");
+    // SETITEMS into an empty dict, then the same through dict(...) copies (DICT opcode).
+    for (head, tail) in [(&b"\x80\x02}q\x00"[..], &b"u."[..]), (&b"\x80\x02"[..], &b"d."[..])] {
+        let mut p = head.to_vec();
+        p.extend(shared_tuple(7));
+        p.extend_from_slice(b"q\x010(");
+        for _ in 0..300_000 {
+            p.extend_from_slice(b"h\x01N");
+        }
+        p.extend_from_slice(tail);
+        let e = pickle::load_plain(&p).unwrap_err();
+        assert!(e.message.contains("expands"), "{e}");
     }
-    p.extend_from_slice(b"u.");
-    let e = pickle::load_plain(&p).unwrap_err();
-    assert!(e.message.contains("expands"), "{e}");
-    // The same through dict(...) copies (DICT opcode).
-    let mut p = b"\x80\x02".to_vec();
-    p.extend(shared_tuple(7));
-    p.extend_from_slice(b"q\x010(");
-    for _ in 0..300_000 {
-        p.extend_from_slice(b"h\x01N");
-    }
-    p.extend_from_slice(b"d.");
-    let e = pickle::load_plain(&p).unwrap_err();
-    assert!(e.message.contains("expands"), "{e}");
 }
 
 #[test]
