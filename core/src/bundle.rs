@@ -214,6 +214,13 @@ impl Bundle {
     /// are left out (see [`BundleMeta::computed_positions`]) whatever the storage type.
     pub fn to_bytes(&self, storage: StorageType) -> Result<Vec<u8>> {
         self.validate()?;
+        self.encode(storage)
+    }
+
+    /// The writer without [`Bundle::validate`]: a file exactly as a hand-edited bundle with a
+    /// recomputed checksum would look (for hostile-input tests, through
+    /// [`crate::testing::unvalidated_bundle_bytes`]; the reader must refuse what it refuses).
+    pub(crate) fn encode(&self, storage: StorageType) -> Result<Vec<u8>> {
         if let Some(name) = self.tensors.keys().find(|n| n.ends_with(INT8_SCALE_SUFFIX)) {
             return Err(Error::Tensor {
                 name: name.clone(),

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::bundle::{Bundle, BundleMeta, Provenance, TensorData, TokenizerKind};
+use crate::bundle::{Bundle, BundleMeta, Provenance, StorageType, TensorData, TokenizerKind};
 use crate::error::Result;
 use crate::options::TranslateOptions;
 use crate::spec::{sinusoidal_table, Activation, ModelSpec, NormPosition, PositionKind, SpecialTokens};
@@ -112,4 +112,10 @@ pub fn random_bundle(spec: ModelSpec, seed: u64) -> Result<Bundle> {
         computed_positions: Vec::new(),
     };
     Ok(Bundle { meta, tensors })
+}
+
+/// A bundle's file bytes written without validation, checksums recomputed: what an attacker
+/// who edits a bundle and fixes its hashes produces. Loading them must refuse every bad value.
+pub fn unvalidated_bundle_bytes(bundle: &Bundle, storage: StorageType) -> Result<Vec<u8>> {
+    bundle.encode(storage)
 }

@@ -34,6 +34,11 @@ pub struct Config {
     pub max_inputs: usize,
     pub max_beam: usize,
     pub max_length: usize,
+    /// `MAX_ANSWER_MB`: the most memory one request's answer may need, estimated before decoding
+    /// from its inputs and options (see `handler::answer_bytes_bound`). Defaults to a quarter of
+    /// the function's memory (`AWS_LAMBDA_FUNCTION_MEMORY_SIZE`, which Lambda sets), so the
+    /// answer, its JSON, its gzip and its base64 copy fit together with the model.
+    pub max_answer_bytes: usize,
     /// `UNKNOWN_TOKENS`: the operator's default for requests that do not say; `None` keeps the
     /// bundle's (every host's default: decode them as the unknown token and list them).
     pub unknown_tokens: Option<UnknownTokens>,
@@ -98,6 +103,8 @@ impl Config {
             max_inputs: number("MAX_INPUTS", 1000)?,
             max_beam: number("MAX_BEAM", 32)?,
             max_length: number("MAX_LENGTH", 500)?,
+            max_answer_bytes: number("MAX_ANSWER_MB", number("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", 512)? / 4)?
+                .saturating_mul(1 << 20),
             unknown_tokens,
             cors_allow_origin: get("CORS_ALLOW_ORIGIN").unwrap_or("*").to_string(),
         })

@@ -179,6 +179,20 @@ impl App {
         let start = Instant::now();
         let opts = self.options(&req)?;
         let inputs = self.token_inputs(&mut req, &opts)?;
+        let bound = answer_bytes_bound(&inputs, &opts);
+        if bound > self.config.max_answer_bytes {
+            return Err(FunctionError::limit(format!(
+                "the answer could need {} MB ({} inputs, n_best {}, max_length {}{}), over this function's \
+                 MAX_ANSWER_MB {}: send fewer inputs, or lower n_best or max_length{}",
+                bound >> 20,
+                inputs.len(),
+                if opts.sampling { opts.n_best } else { opts.n_best.min(opts.beam_size) },
+                opts.max_length,
+                if opts.return_attention { ", with attention" } else { "" },
+                self.config.max_answer_bytes >> 20,
+                if opts.return_attention { ", or ask without attention" } else { "" },
+            )));
+        }
         if req.output == WantOutput::Store && self.store.is_none() {
             return Err(FunctionError::request("output: \"store\" asked for, but this function has no OUTPUT_BUCKET"));
         }
@@ -254,4 +268,22 @@ enum Reply {
     /// The final payload, already wrapped for its transport.
     Ready(Payload),
     Preflight,
+}
+
+/// Bytes one answer may take at most, counted before decoding: every prediction of every input
+/// at `max_length` tokens, each token as a string and as JSON text, each attention row (one
+/// f32 per source token) in memory and as JSON text at full precision. Generous on purpose:
+/// the answer exists in memory, as JSON, and gzip'd or base64'd at once.
+pub fn answer_bytes_bound(inputs: &[TokenInput], opts: &TranslateOptions) -> usize {
+    const TOKEN_BYTES: usize = 64;
+    const ATTENTION_CELL_BYTES: usize = 4 + 12;
+    let predictions = if opts.sampling { opts.n_best } else { opts.n_best.min(opts.beam_size) };
+    inputs
+        .iter()
+        .map(|input| {
+            let per_step =
+                TOKEN_BYTES + if opts.return_attention { input.source.len() * ATTENTION_CELL_BYTES } else { 0 };
+            predictions.saturating_mul(opts.max_length).saturating_mul(per_step)
+        })
+        .fold(0usize, usize::saturating_add)
 }

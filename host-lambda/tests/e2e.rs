@@ -9,12 +9,6 @@ use retort_core::sink::{base64_decode, gunzip};
 use serde_json::{json, Value};
 use support::*;
 
-fn model_env() -> Vec<(String, String)> {
-    let mut env = aws_env(None);
-    env.push(("MODEL_PATH".into(), toy_model().display().to_string()));
-    env
-}
-
 fn with(mut env: Vec<(String, String)>, extra: &[(&str, &str)]) -> Vec<(String, String)> {
     env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     env

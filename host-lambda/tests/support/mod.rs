@@ -163,6 +163,13 @@ pub fn aws_env(s3: Option<&S3Server>) -> Vec<(String, String)> {
     env
 }
 
+/// The function's environment for the built-in toy model, AWS pointed nowhere.
+pub fn model_env() -> Vec<(String, String)> {
+    let mut env = aws_env(None);
+    env.push(("MODEL_PATH".into(), toy_model().display().to_string()));
+    env
+}
+
 pub struct Emulator {
     pub port: u16,
     child: Child,
