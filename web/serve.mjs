@@ -19,15 +19,15 @@ const TYPES = {
 const TEXT = new Set(['.html', '.js', '.mjs', '.css', '.json', '.svg']);
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
-// The content codings the client accepts (q=0 refuses one), brotli before gzip.
-function accepted(req) {
+// The content codings the client accepts (q=0 refuses one) and the server offers, brotli first.
+function accepted(req, offered) {
   const ok = new Set();
   for (const part of String(req.headers['accept-encoding'] || '').split(',')) {
     const [name, ...params] = part.trim().toLowerCase().split(';').map((x) => x.trim());
     const q = params.find((p) => p.startsWith('q='));
     if (name && !(q && Number(q.slice(2)) === 0)) ok.add(name);
   }
-  return [['br', '.br'], ['gzip', '.gz']].filter(([enc]) => ok.has(enc));
+  return [['br', '.br'], ['gzip', '.gz']].filter(([enc]) => ok.has(enc) && offered.includes(enc));
 }
 
 function statFile(file) {
@@ -39,7 +39,7 @@ function statFile(file) {
   }
 }
 
-function respond(req, res, file, st) {
+function respond(req, res, file, st, offered) {
   const ext = path.extname(file);
   const headers = { 'content-type': TYPES[ext] || 'application/octet-stream', vary: 'Accept-Encoding' };
   const hashed = HASHED.test(path.basename(file));
@@ -58,11 +58,12 @@ function respond(req, res, file, st) {
     }
   }
   let body = file, size = st.size, gzipNow = false;
-  for (const [enc, suffix] of accepted(req)) {
+  const codings = accepted(req, offered);
+  for (const [enc, suffix] of codings) {
     const pre = statFile(file + suffix);
     if (pre) { body = file + suffix; size = pre.size; headers['content-encoding'] = enc; break; }
   }
-  if (!headers['content-encoding'] && TEXT.has(ext) && accepted(req).some(([enc]) => enc === 'gzip')) {
+  if (!headers['content-encoding'] && TEXT.has(ext) && codings.some(([enc]) => enc === 'gzip')) {
     headers['content-encoding'] = 'gzip';
     gzipNow = true;
   }
@@ -76,8 +77,9 @@ function respond(req, res, file, st) {
 /**
  * Starts the server. `server.bytesSent()` is every byte written to clients so far (headers
  * and bodies, as sent: compressed where compressed), for the transfer-size tests.
+ * `encodings` are the content codings offered (a host without brotli: ['gzip']).
  */
-export function serve(port = 8080) {
+export function serve(port = 8080, { encodings = ['br', 'gzip'] } = {}) {
   const sockets = new Set();
   let closedBytes = 0;
   const server = http.createServer((req, res) => {
@@ -88,7 +90,7 @@ export function serve(port = 8080) {
     if (!file.startsWith(ROOT + path.sep) || file.includes(`${path.sep}node_modules${path.sep}`)) { res.writeHead(403).end(); return; }
     const st = statFile(file);
     if (!st) { res.writeHead(404, { 'content-type': 'text/plain' }).end('not found'); return; }
-    respond(req, res, file, st);
+    respond(req, res, file, st, encodings);
   });
   server.on('connection', (s) => {
     sockets.add(s);

@@ -76,6 +76,13 @@ let ctx;
 before(async () => { ctx = await startPage(); });
 after(async () => { if (ctx) await ctx.close(); });
 
+async function firstPrediction(page) {
+  await page.waitForSelector('body[data-ready="1"]', { timeout: 120000 });
+  await page.fill('#smiles', 'CC(=O)Cl.NCc1ccccc1');
+  await page.press('#smiles', 'Enter');
+  await page.waitForSelector('#results tbody tr', { timeout: 60000 });
+}
+
 // Records the progress bar's states (value, max, text) as the page updates it.
 function recordProgress() {
   window.__progress = [];
@@ -85,13 +92,6 @@ function recordProgress() {
     new MutationObserver(() => window.__progress.push({ value: bar.value, max: bar.max, text: text.textContent }))
       .observe(text, { childList: true, characterData: true, subtree: true });
   });
-}
-
-async function firstPrediction(page) {
-  await page.waitForSelector('body[data-ready="1"]', { timeout: 120000 });
-  await page.fill('#smiles', 'CC(=O)Cl.NCc1ccccc1');
-  await page.press('#smiles', 'Enter');
-  await page.waitForSelector('#results tbody tr', { timeout: 60000 });
 }
 
 test('cold first prediction ≤ 5 MB with a byte progress bar; a reload ≤ 100 KB', async () => {
@@ -133,4 +133,17 @@ test('cold first prediction ≤ 5 MB with a byte progress bar; a reload ≤ 100 
   assert.deepEqual(requests.filter((r) => /\/pkg\/.*\.[0-9a-f]{16}\./.test(r)), [], 'no hashed asset is fetched again');
   assert.ok(requests.every((r) => r.startsWith('304 ')), `page files revalidate: ${requests.join(', ')}`);
   assert.match(await page.textContent('#timings'), /from cache/);
+});
+
+test('a host without brotli (gzip only): cold first prediction still ≤ 5 MB', async () => {
+  const gz = await startPage({ encodings: ['gzip'] });
+  try {
+    await gz.page.goto(gz.url);
+    await firstPrediction(gz.page);
+    const cold = gz.server.bytesSent();
+    console.log(`cold first prediction, gzip only: ${cold} bytes`);
+    assert.ok(cold <= COLD_BUDGET, `gzip-only cold first prediction transferred ${cold} bytes (budget ${COLD_BUDGET})`);
+  } finally {
+    await gz.close();
+  }
 });

@@ -188,6 +188,9 @@ test('ANNalog, the second built-in model, generates the same analogues as the na
     assert.deepEqual(p.tokens, native.predictions[k].tokens, `rank ${k + 1} tokens`);
     assert.ok(Math.abs(p.score - native.predictions[k].score) <= 1e-5, `rank ${k + 1} score`);
   });
+  // Its tokens are SMILES tokens too (after a BOS column): hovering an analogue atom maps.
+  await page.hover('#drawing .product .atom-spot[data-atom="0"]');
+  assert.match(await page.textContent('#atom-note'), /^Analogue atom 1 \(.+\) attends most to atoms? \d+ .* of the input molecule\.$/);
   await page.screenshot({ path: path.join(ART, 'annalog.png'), fullPage: true });
   await page.selectOption('#model-choice', 'default');
   await page.waitForFunction(() => /Molecular Transformer/.test(document.getElementById('status').textContent), null, { timeout: 60000 });
