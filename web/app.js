@@ -468,7 +468,7 @@ async function useBuiltIn(name) {
   showError('');
   status('Loading the model…');
   expectDownloads([m.bundle]);
-  const r = await call('load', { asset: m.bundle }, (d) => downloaded(d.name, d.read));
+  const r = await call('load', { asset: m.bundle }, (d) => downloaded(d.name, d.read, d.wire));
   state.builtIn = name === 'default';
   $('model-choice').value = name;
   setTask(name === 'annalog' ? 'analogue' : 'reaction', r.info);
@@ -479,27 +479,36 @@ async function useBuiltIn(name) {
 }
 
 // ---------- download progress ----------
-// One bar for the large downloads in flight (engine, bundle, RDKit.js), in bytes of the
-// decoded assets: the totals come from the manifest, the counts from the streamed bodies.
+// One bar for the large downloads in flight (engine, bundle, RDKit.js), in bytes on the wire:
+// each asset's decoded fraction (streamed bytes over the manifest's size) times its transfer
+// size (Content-Length: compressed when the host compresses; 0 when it comes from the cache).
+// Until its response arrives, an asset counts at its uncompressed size.
 const downloads = new Map();
 function expectDownloads(names) {
-  for (const name of names) downloads.set(name, { read: 0, total: assetBytes(state.manifest, name) });
+  for (const name of names) {
+    const total = assetBytes(state.manifest, name);
+    downloads.set(name, { read: 0, total, wire: total });
+  }
   showDownloads();
 }
-function downloaded(name, read) {
+function downloaded(name, read, wire) {
   const d = downloads.get(name);
-  if (d) { d.read = read; showDownloads(); }
+  if (d) { d.read = read; d.wire = wire; showDownloads(); }
 }
 const mb = (n) => (n / 1048576).toFixed(1);
 function showDownloads() {
-  let read = 0, total = 0;
-  for (const d of downloads.values()) { read += d.read; total += d.total; }
+  let got = 0, wire = 0, done = true;
+  for (const d of downloads.values()) {
+    got += (d.read / d.total) * d.wire;
+    wire += d.wire;
+    done &&= d.read >= d.total;
+  }
   const box = $('download');
-  if (read >= total) { downloads.clear(); box.hidden = true; return; }
+  if (done) { downloads.clear(); box.hidden = true; return; }
   box.hidden = false;
-  $('download-bar').max = total;
-  $('download-bar').value = read;
-  $('download-text').textContent = `Downloading ${mb(read)} of ${mb(total)} MB`;
+  $('download-bar').max = wire;
+  $('download-bar').value = got;
+  $('download-text').textContent = `Downloading ${mb(got)} of ${mb(wire)} MB`;
 }
 
 $('model-choice').addEventListener('change', () => useBuiltIn($('model-choice').value).catch((e) => showError(e.message)));
@@ -522,7 +531,7 @@ function loadScript(src) {
 async function startRDKit() {
   const [, wasm] = await Promise.all([
     loadScript(assetUrl(state.manifest, 'RDKit_minimal.js')),
-    fetchAsset(state.manifest, 'RDKit_minimal.wasm', (read) => downloaded('RDKit_minimal.wasm', read)),
+    fetchAsset(state.manifest, 'RDKit_minimal.wasm', (read, total, wire) => downloaded('RDKit_minimal.wasm', read, wire)),
   ]);
   // This RDKit.js build ignores Module.wasmBinary; its instantiateWasm hook takes our bytes.
   state.rdkit = await window.initRDKitModule({
@@ -540,7 +549,7 @@ async function main() {
     state.manifest = await loadManifest(new URL('.', location.href));
     expectDownloads(['retort_wasm_bg.wasm', 'default.retort', 'RDKit_minimal.wasm']);
     const rdkitReady = startRDKit().then(() => performance.now() - t0);
-    const engineReady = call('init', { manifest: state.manifest }, (d) => downloaded(d.name, d.read));
+    const engineReady = call('init', { manifest: state.manifest }, (d) => downloaded(d.name, d.read, d.wire));
     const [r, rdkit_ms] = await Promise.all([engineReady, rdkitReady, fillExamples(BUILT_IN.default.examples)]);
     state.timings = {};
     showModel(r.info, { ...r.timings, rdkit_ms });

@@ -29,10 +29,12 @@ export function assetUrl(manifest, name) {
 /** An asset's size before transfer compression (the progress bar's total). */
 export const assetBytes = (manifest, name) => entry(manifest, name).bytes;
 
-// The body, read chunk by chunk so that `onBytes(read, total)` can report progress. `total` is
-// the manifest's uncompressed size: the bytes read from a response are already decoded, so
-// Content-Length (the compressed size, when the host compresses) would be the wrong scale.
+// The body, read chunk by chunk so that `onBytes(read, total, wire)` can report progress.
+// `read` counts decoded bytes, so its scale is `total`, the manifest's uncompressed size;
+// Content-Length is the size on the wire (compressed, when the host compresses), reported as
+// `wire` so that the page can show the bytes actually being downloaded: read / total × wire.
 async function readWithProgress(resp, total, onBytes) {
+  const wire = Number(resp.headers.get('content-length')) || total;
   if (!resp.body) return new Uint8Array(await resp.arrayBuffer());
   const chunks = [];
   let read = 0;
@@ -42,7 +44,7 @@ async function readWithProgress(resp, total, onBytes) {
     if (done) break;
     chunks.push(value);
     read += value.length;
-    onBytes?.(Math.min(read, total), total);
+    onBytes?.(Math.min(read, total), total, wire);
   }
   const bytes = new Uint8Array(read);
   let at = 0;
@@ -62,7 +64,7 @@ export async function fetchAsset(manifest, name, onBytes) {
   const hit = cache ? await cache.match(url) : undefined;
   if (hit) {
     const bytes = new Uint8Array(await hit.arrayBuffer());
-    onBytes?.(total, total);
+    onBytes?.(total, total, 0);
     return { bytes, cached: true, ms: performance.now() - t0 };
   }
   const resp = await fetch(url);

@@ -1,7 +1,8 @@
 // The engine runs here, off the page's thread, so the page never freezes.
 // Protocol: the page posts {id, type, ...}; the worker answers {id, ok: true, ...} or
 // {id, ok: false, error}; while working it also posts {id, type: 'progress', done, total}
-// (translation) and {id, type: 'download', name, read, total} (asset downloads).
+// (translation) and {id, type: 'download', name, read, total, wire} (asset downloads; see
+// fetchAsset).
 import { assetUrl, fetchAsset } from './assets.mjs';
 
 let wasm = null;
@@ -20,8 +21,8 @@ function load(bytes) {
 // The engine (its JS glue and wasm) and the default bundle download side by side.
 async function start(id, m) {
   manifest = m;
-  const download = (name) => fetchAsset(manifest, name, (read, total) =>
-    self.postMessage({ id, type: 'download', name, read, total }));
+  const download = (name) => fetchAsset(manifest, name, (read, total, wire) =>
+    self.postMessage({ id, type: 'download', name, read, total, wire }));
   const t0 = performance.now();
   const [glue, engineWasm, bundle] = await Promise.all([
     import(assetUrl(manifest, 'retort_wasm.js')),
@@ -49,8 +50,8 @@ self.onmessage = async (ev) => {
     } else if (msg.type === 'load') {
       await ready;
       // A built-in bundle by its manifest name (cached like the engine), or bytes from disk.
-      const fetched = msg.asset ? await fetchAsset(manifest, msg.asset, (read, total) =>
-        self.postMessage({ id: msg.id, type: 'download', name: msg.asset, read, total })) : null;
+      const fetched = msg.asset ? await fetchAsset(manifest, msg.asset, (read, total, wire) =>
+        self.postMessage({ id: msg.id, type: 'download', name: msg.asset, read, total, wire })) : null;
       const loaded = load(fetched ? fetched.bytes : new Uint8Array(msg.bytes));
       reply({ ok: true, ...loaded, timings: { load_ms: loaded.load_ms, ...(fetched && { fetch_ms: fetched.ms, cached: fetched.cached }) } });
     } else if (msg.type === 'translate') {
