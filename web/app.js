@@ -1,6 +1,9 @@
 // The page: input chemistry with RDKit.js (main thread), the engine in a Web Worker.
+import { assetBytes, assetUrl, fetchAsset, loadManifest, pruneAssetCache } from './assets.mjs';
+import { atomCount, attendedAtoms, stepOfAtom } from './atoms.mjs';
+
 const $ = (id) => document.getElementById(id);
-const state = { info: null, last: null, selected: 0, rows: [], reactants: '', rdkit: null, builtIn: true, task: null };
+const state = { info: null, last: null, selected: 0, rows: [], reactants: '', rdkit: null, builtIn: true, task: null, manifest: null };
 // For tests and the benchmark (read-only use).
 window.__retort = state;
 
@@ -12,7 +15,7 @@ worker.onmessage = (ev) => {
   const m = ev.data;
   const p = pending.get(m.id);
   if (!p) return;
-  if (m.type === 'progress') { p.progress?.(m.done, m.total); return; }
+  if (m.type === 'progress' || m.type === 'download') { p.progress?.(m); return; }
   pending.delete(m.id);
   m.ok ? p.resolve(m) : p.reject(new Error(m.error));
 };
@@ -45,8 +48,8 @@ function dl(el, pairs) {
 }
 
 // ---------- chemistry (RDKit.js) ----------
-function withMol(smiles, fn) {
-  const mol = state.rdkit.get_mol(smiles);
+function withMol(smiles, fn, details = '') {
+  const mol = state.rdkit.get_mol(smiles, details);
   if (!mol) return null;
   try { return mol.is_valid() ? fn(mol) : null; } finally { mol.delete(); }
 }
@@ -62,7 +65,18 @@ function prepareReactants(text) {
     return c;
   }).join('.');
 }
-const svgOf = (smi, w, h) => withMol(smi, (m) => m.get_svg(w, h));
+// A drawing whose every atom carries a transparent highlight disc (RDKit draws it as
+// <ellipse class="atom-N"> centred on the atom): the discs are the hover targets of the
+// product and the marks on the reactants. Explicit hydrogens stay atoms, as they are tokens.
+const KEEP_HS = JSON.stringify({ removeHs: false });
+function atomDrawing(smi, width, height) {
+  return withMol(smi, (m) => {
+    const n = m.get_num_atoms();
+    const clear = Object.fromEntries(Array.from({ length: n }, (_, k) => [k, [1, 1, 1, 0]]));
+    return { atoms: n, svg: m.get_svg_with_highlights(JSON.stringify({
+      width, height, atoms: [...Array(n).keys()], bonds: [], highlightAtomColors: clear })) };
+  }, KEEP_HS);
+}
 
 // ---------- what the model does ----------
 // Labels follow the model: the bundle's metadata says its task (`retort import --task`);
@@ -266,13 +280,85 @@ function drawReaction(reactants, p) {
   const t = state.task;
   // The caption matches the selected row: a merged row's ranks and summed probability.
   const row = state.rows.find((w) => w.i === state.selected);
-  const r = svgOf(reactants, 300, 210);
-  const prod = p.canonical ? svgOf(p.canonical, 210, 210) : null;
+  const r = atomDrawing(reactants, 300, 210);
+  // The prediction as the model spelled it (not its canonical form): its atoms are then
+  // numbered in the order of the predicted tokens, which the attention rows follow.
+  const prod = p.canonical ? atomDrawing(p.text.replace(/ /g, ''), 210, 210) : null;
   $('drawing').innerHTML =
-    `<div class="mol reactants">${r || `<p class="bad">${t.from} cannot be drawn</p>`}<div class="cap">${t.from}</div></div>` +
+    `<div class="mol reactants">${r ? r.svg : `<p class="bad">${t.from} cannot be drawn</p>`}<div class="cap">${t.from}</div></div>` +
     `<div class="arrow" aria-hidden="true">→</div>` +
-    `<div class="mol product">${prod || `<p class="bad">prediction ${state.selected + 1} is not a valid molecule</p>`}` +
+    `<div class="mol product">${prod ? prod.svg : `<p class="bad">prediction ${state.selected + 1} is not a valid molecule</p>`}` +
     `<div class="cap">${row.ranks.length > 1 ? `predictions ${row.ranks.join(', ')}` : `prediction ${row.i + 1}`} · ${pct(row.prob)}</div></div>`;
+  $('atom-note').textContent = '';
+  if (r && prod) wireAtomAttention(r, prod, p);
+}
+
+// ---------- atom-level attention ----------
+// Hovering (or tapping) an atom of the prediction marks the input atoms its token attended to
+// most: the disc's opacity and size follow the weight. The page also states them in
+// data-attended ("atom:weight,...") on the input drawing, and in a note under the drawings.
+const ATTENDED_TOP = 3;
+function wireAtomAttention(src, tgt, p) {
+  const srcTokens = state.last.source_tokens;
+  const note = $('atom-note');
+  const srcAtoms = atomCount(srcTokens), tgtAtoms = atomCount(p.tokens);
+  if (!p.attention || srcAtoms !== src.atoms || tgtAtoms !== tgt.atoms) {
+    // A tokenizer whose tokens are not SMILES atoms (or explicit hydrogens RDKit would not
+    // keep) breaks the token-to-atom correspondence: say so rather than mark wrong atoms.
+    note.textContent = p.attention ? `Atom-level attention unavailable: the tokens spell ${srcAtoms} and ${tgtAtoms} atoms, ` +
+      `the drawings have ${src.atoms} and ${tgt.atoms}.` : '';
+    return;
+  }
+  const box = $('drawing');
+  const srcDiv = box.querySelector('.reactants'), tgtDiv = box.querySelector('.product');
+  const spots = (div) => [...div.querySelectorAll('svg ellipse')].filter((e) => /^atom-\d+$/.test(e.getAttribute('class')));
+  for (const div of [srcDiv, tgtDiv]) {
+    for (const e of spots(div)) {
+      e.classList.add('atom-spot');
+      e.dataset.atom = e.getAttribute('class').match(/\d+/)[0];
+      e.dataset.rx = e.getAttribute('rx');
+      e.dataset.ry = e.getAttribute('ry');
+    }
+  }
+  tgtDiv.classList.add('hoverable');
+  note.textContent = `Hover or tap an atom of the ${state.task.to} to see which atoms of the ${state.task.from} it attends to.`;
+  const srcOffset = state.info.spec.special.src_bos != null ? 1 : 0;
+  const clear = () => {
+    for (const e of srcDiv.querySelectorAll('.atom-spot')) {
+      e.style.fill = e.style.stroke = 'transparent';
+      e.setAttribute('rx', e.dataset.rx);
+      e.setAttribute('ry', e.dataset.ry);
+      delete e.dataset.weight;
+    }
+    for (const e of tgtDiv.querySelectorAll('.atom-spot.hover')) e.classList.remove('hover');
+    delete srcDiv.dataset.attended;
+    delete tgtDiv.dataset.hoverAtom;
+  };
+  const show = (spot) => {
+    clear();
+    const atom = +spot.dataset.atom;
+    const step = stepOfAtom(p.tokens, atom);
+    const top = attendedAtoms(p.attention, step, srcTokens, srcOffset, ATTENDED_TOP);
+    spot.classList.add('hover');
+    tgtDiv.dataset.hoverAtom = atom;
+    srcDiv.dataset.attended = top.map((a) => `${a.atom}:${a.weight.toFixed(4)}`).join(',');
+    const max = top.length ? top[0].weight : 1;
+    for (const { atom: a, weight } of top) {
+      const e = srcDiv.querySelector(`.atom-spot[data-atom="${a}"]`);
+      const rel = weight / max;
+      e.style.fill = e.style.stroke = `rgba(230, 81, 0, ${(0.25 + 0.6 * rel).toFixed(3)})`;
+      e.setAttribute('rx', (e.dataset.rx * (0.6 + 0.5 * rel)).toFixed(1));
+      e.setAttribute('ry', (e.dataset.ry * (0.6 + 0.5 * rel)).toFixed(1));
+      e.dataset.weight = weight.toFixed(4);
+    }
+    const name = (tokens, k) => tokens[k].replace(/^\[|\]$/g, '');
+    const t = state.task;
+    note.textContent = `${t.to[0].toUpperCase()}${t.to.slice(1)} atom ${atom + 1} (${name(p.tokens, step)}, token ${step + 1}) attends most to ` +
+      (top.length ? `atom${top.length > 1 ? 's' : ''} ${top.map((a) => `${a.atom + 1} (${pct(a.weight)})`).join(', ')} of the ${t.from}.` : `no atom of the ${t.from}.`);
+  };
+  tgtDiv.addEventListener('mouseover', (e) => { const spot = e.target.closest('.atom-spot'); if (spot) show(spot); });
+  tgtDiv.addEventListener('click', (e) => { const spot = e.target.closest('.atom-spot'); if (spot) show(spot); });
+  tgtDiv.addEventListener('mouseleave', clear);
 }
 
 // ---------- attention heatmap ----------
@@ -358,13 +444,16 @@ $('bundle-file').addEventListener('change', async () => {
     status('');
   }
 });
-// The built-in models: the toy reaction model and ANNalog, each with its own examples.
+// The built-in models: the toy reaction model and ANNalog, each with its own examples
+// (manifest names; the bundles are fetched and cached by the worker).
 const BUILT_IN = {
-  default: { bundle: 'pkg/default.retort', examples: 'pkg/examples.json' },
-  annalog: { bundle: 'pkg/annalog.retort', examples: 'pkg/annalog-examples.json' },
+  default: { bundle: 'default.retort', examples: 'examples.json' },
+  annalog: { bundle: 'annalog.retort', examples: 'annalog-examples.json' },
 };
-async function fillExamples(url) {
-  const ex = await (await fetch(url)).json();
+async function fillExamples(name) {
+  const resp = await fetch(assetUrl(state.manifest, name));
+  if (!resp.ok) throw new Error(`fetching ${name}: HTTP ${resp.status}`);
+  const ex = await resp.json();
   const sel = $('examples');
   sel.querySelectorAll('option:not(:first-child)').forEach((o) => o.remove());
   ex.examples.forEach((s, i) => {
@@ -378,8 +467,8 @@ async function useBuiltIn(name) {
   const m = BUILT_IN[name];
   showError('');
   status('Loading the model…');
-  const bytes = await (await fetch(m.bundle)).arrayBuffer();
-  const r = await call('load', { bytes }, null, [bytes]);
+  expectDownloads([m.bundle]);
+  const r = await call('load', { asset: m.bundle }, (d) => downloaded(d.name, d.read, d.wire));
   state.builtIn = name === 'default';
   $('model-choice').value = name;
   setTask(name === 'annalog' ? 'analogue' : 'reaction', r.info);
@@ -388,6 +477,40 @@ async function useBuiltIn(name) {
   applyDefaults(r.defaults);
   status(`${r.info.name || name} loaded.`);
 }
+
+// ---------- download progress ----------
+// One bar for the large downloads in flight (engine, bundle, RDKit.js), in bytes on the wire:
+// each asset's decoded fraction (streamed bytes over the manifest's size) times its transfer
+// size (Content-Length: compressed when the host compresses; 0 when it comes from the cache).
+// Until its response arrives, an asset counts at its uncompressed size.
+const downloads = new Map();
+function expectDownloads(names) {
+  for (const name of names) {
+    const total = assetBytes(state.manifest, name);
+    downloads.set(name, { read: 0, total, wire: total });
+  }
+  showDownloads();
+}
+function downloaded(name, read, wire) {
+  const d = downloads.get(name);
+  if (d) { d.read = read; d.wire = wire; showDownloads(); }
+}
+const mb = (n) => (n / 1048576).toFixed(1);
+function showDownloads() {
+  let got = 0, wire = 0, done = true;
+  for (const d of downloads.values()) {
+    got += (d.read / d.total) * d.wire;
+    wire += d.wire;
+    done &&= d.read >= d.total;
+  }
+  const box = $('download');
+  if (done) { downloads.clear(); box.hidden = true; return; }
+  box.hidden = false;
+  $('download-bar').max = wire;
+  $('download-bar').value = got;
+  $('download-text').textContent = `Downloading ${mb(got)} of ${mb(wire)} MB`;
+}
+
 $('model-choice').addEventListener('change', () => useBuiltIn($('model-choice').value).catch((e) => showError(e.message)));
 $('reset-model').addEventListener('click', () => useBuiltIn('default').catch((e) => showError(e.message)));
 function applyDefaults(d) {
@@ -395,27 +518,52 @@ function applyDefaults(d) {
   $('nbest').value = Math.min(d.n_best, +$('beam').value);
 }
 
+function loadScript(src) {
+  return new Promise((resolve, reject) => {
+    const el = document.createElement('script');
+    el.src = src;
+    el.onload = resolve;
+    el.onerror = () => reject(new Error(`could not load ${src}`));
+    document.head.appendChild(el);
+  });
+}
+// RDKit.js: its glue as a script, its wasm through the asset cache (with progress).
+async function startRDKit() {
+  const [, wasm] = await Promise.all([
+    loadScript(assetUrl(state.manifest, 'RDKit_minimal.js')),
+    fetchAsset(state.manifest, 'RDKit_minimal.wasm', (read, total, wire) => downloaded('RDKit_minimal.wasm', read, wire)),
+  ]);
+  // This RDKit.js build ignores Module.wasmBinary; its instantiateWasm hook takes our bytes.
+  state.rdkit = await window.initRDKitModule({
+    instantiateWasm: (imports, done) => {
+      WebAssembly.instantiate(wasm.bytes, imports).then((r) => done(r.instance), (e) => showError(`RDKit.js failed: ${e.message}`));
+      return {};
+    },
+  });
+}
+
 async function main() {
   setTask('reaction');
   const t0 = performance.now();
-  const rdkitReady = window.initRDKitModule({ locateFile: () => 'pkg/RDKit_minimal.wasm' }).then((m) => {
-    state.rdkit = m;
-    return performance.now() - t0;
-  });
-  const examples = fillExamples(BUILT_IN.default.examples);
   try {
-    const [r, rdkit_ms] = await Promise.all([call('init'), rdkitReady, examples]);
+    state.manifest = await loadManifest(new URL('.', location.href));
+    expectDownloads(['retort_wasm_bg.wasm', 'default.retort', 'RDKit_minimal.wasm']);
+    const rdkitReady = startRDKit().then(() => performance.now() - t0);
+    const engineReady = call('init', { manifest: state.manifest }, (d) => downloaded(d.name, d.read, d.wire));
+    const [r, rdkit_ms] = await Promise.all([engineReady, rdkitReady, fillExamples(BUILT_IN.default.examples)]);
     state.timings = {};
     showModel(r.info, { ...r.timings, rdkit_ms });
     $('predict').disabled = false;
     status(`Ready (engine ${r.version}, page ready in ${fmtMs(performance.now() - t0)}).`);
     document.body.dataset.ready = '1';
+    pruneAssetCache(state.manifest).catch(() => {});
     // Shareable links: ?smiles=...&beam=5&nbest=3 predicts right away.
     const q = new URLSearchParams(location.search);
     if (q.get('beam')) $('beam').value = q.get('beam');
     if (q.get('nbest')) $('nbest').value = q.get('nbest');
     if (q.get('smiles')) { $('smiles').value = q.get('smiles'); predict(); }
   } catch (e) {
+    $('download').hidden = true;
     showError(`Startup failed: ${e.message}`);
   }
 }

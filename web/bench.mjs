@@ -56,7 +56,7 @@ if (!process.argv.includes('--no-page')) {
   const { startPage } = await import('./test/browser.mjs');
   const ctx = await startPage(); // fresh profile: nothing cached
   const results = [];
-  for (const run of ['cold', 'warm (bundle in the Cache API)']) {
+  for (const run of ['cold', 'warm (engine, RDKit.js and bundle in the Cache API)']) {
     await ctx.page.goto(`${ctx.url}?smiles=${encodeURIComponent(examples[0])}&beam=5&nbest=5`);
     await ctx.page.waitForSelector('#results tbody tr', { timeout: 120000 });
     results.push([run, await ctx.page.evaluate(() => performance.getEntriesByName('first-result')[0].startTime)]);

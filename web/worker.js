@@ -1,51 +1,43 @@
 // The engine runs here, off the page's thread, so the page never freezes.
 // Protocol: the page posts {id, type, ...}; the worker answers {id, ok: true, ...} or
-// {id, ok: false, error}, and {id, type: 'progress', done, total} while translating.
-import init, { Retort, version } from './pkg/retort_wasm.js';
+// {id, ok: false, error}; while working it also posts {id, type: 'progress', done, total}
+// (translation) and {id, type: 'download', name, read, total, wire} (asset downloads; see
+// fetchAsset).
+import { assetUrl, fetchAsset } from './assets.mjs';
 
-const CACHE = 'retort-models-v1';
+let wasm = null;
 let engine = null;
 let ready = null;
-
-async function fetchBundle(url) {
-  // The bundle is fetched once and kept in the Cache API (keyed by its content hash, so a
-  // rebuilt bundle replaces the old one).
-  const t0 = performance.now();
-  let cached = false;
-  let bytes;
-  const cache = self.caches ? await caches.open(CACHE) : null;
-  let resp = cache ? await cache.match(url) : undefined;
-  if (resp) {
-    cached = true;
-  } else {
-    resp = await fetch(url);
-    if (!resp.ok) throw new Error(`fetching ${url}: HTTP ${resp.status}`);
-    if (cache) {
-      for (const old of await cache.keys()) await cache.delete(old);
-      await cache.put(url, resp.clone());
-    }
-  }
-  bytes = new Uint8Array(await resp.arrayBuffer());
-  return { bytes, cached, ms: performance.now() - t0 };
-}
+let manifest = null;
 
 function load(bytes) {
   const t0 = performance.now();
-  const next = new Retort(bytes);
+  const next = new wasm.Retort(bytes);
   if (engine) engine.free();
   engine = next;
   return { info: engine.info(), defaults: engine.defaultOptions(), load_ms: performance.now() - t0 };
 }
 
-async function start() {
+// The engine (its JS glue and wasm) and the default bundle download side by side.
+async function start(id, m) {
+  manifest = m;
+  const download = (name) => fetchAsset(manifest, name, (read, total, wire) =>
+    self.postMessage({ id, type: 'download', name, read, total, wire }));
   const t0 = performance.now();
-  await init({ module_or_path: new URL('./pkg/retort_wasm_bg.wasm', import.meta.url) });
+  const [glue, engineWasm, bundle] = await Promise.all([
+    import(assetUrl(manifest, 'retort_wasm.js')),
+    download('retort_wasm_bg.wasm'),
+    download('default.retort'),
+  ]);
+  await glue.default({ module_or_path: engineWasm.bytes });
+  wasm = glue;
   const wasm_ms = performance.now() - t0;
-  const manifest = await (await fetch('./pkg/manifest.json', { cache: 'no-cache' })).json();
-  const url = new URL(`./pkg/${manifest.bundle}?v=${manifest.bundle_sha}`, import.meta.url).href;
-  const b = await fetchBundle(url);
-  const loaded = load(b.bytes);
-  return { ...loaded, version: version(), timings: { wasm_ms, fetch_ms: b.ms, cached: b.cached, load_ms: loaded.load_ms } };
+  const loaded = load(bundle.bytes);
+  return {
+    ...loaded,
+    version: wasm.version(),
+    timings: { wasm_ms, wasm_cached: engineWasm.cached, fetch_ms: bundle.ms, cached: bundle.cached, load_ms: loaded.load_ms },
+  };
 }
 
 self.onmessage = async (ev) => {
@@ -53,12 +45,15 @@ self.onmessage = async (ev) => {
   const reply = (m, transfer = []) => self.postMessage({ id: msg.id, ...m }, transfer);
   try {
     if (msg.type === 'init') {
-      ready = ready || start();
+      ready = ready || start(msg.id, msg.manifest);
       reply({ ok: true, ...(await ready) });
     } else if (msg.type === 'load') {
       await ready;
-      const loaded = load(new Uint8Array(msg.bytes));
-      reply({ ok: true, ...loaded, timings: { load_ms: loaded.load_ms } });
+      // A built-in bundle by its manifest name (cached like the engine), or bytes from disk.
+      const fetched = msg.asset ? await fetchAsset(manifest, msg.asset, (read, total, wire) =>
+        self.postMessage({ id: msg.id, type: 'download', name: msg.asset, read, total, wire })) : null;
+      const loaded = load(fetched ? fetched.bytes : new Uint8Array(msg.bytes));
+      reply({ ok: true, ...loaded, timings: { load_ms: loaded.load_ms, ...(fetched && { fetch_ms: fetched.ms, cached: fetched.cached }) } });
     } else if (msg.type === 'translate') {
       await ready;
       if (!engine) throw new Error('no model loaded');

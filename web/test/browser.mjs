@@ -7,8 +7,8 @@ import { serve } from '../serve.mjs';
 
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
-export async function startPage() {
-  const server = await serve(0);
+export async function startPage(serveOptions) {
+  const server = await serve(0, serveOptions);
   const url = `http://127.0.0.1:${server.address().port}/`;
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'retort-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {

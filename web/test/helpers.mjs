@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 export const WEB = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const ROOT = path.resolve(WEB, '..');
 export const PKG = path.join(WEB, 'pkg');
-export const RETORT = process.env.RETORT_BIN || path.join(ROOT, 'target', 'release', 'retort');
+// The CLI that scripts/test-web.sh builds (where cargo puts it: CARGO_TARGET_DIR when set).
+export const RETORT = process.env.RETORT_BIN ||
+  path.join(path.resolve(ROOT, process.env.CARGO_TARGET_DIR || 'target'), 'release', 'retort');
 export const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'retort-web-'));
 
 /** The wasm engine, initialised in node from a --target web build (web/pkg by default). */

@@ -1,6 +1,7 @@
 // The demo page in real (headless) Chromium: predictions equal the native CLI, heatmap,
 // molecule drawings, errors, loading a bundle from disk; stale results, valid-first selection,
-// the n-best toggles, tiny probabilities, model-specific labels, phone widths.
+// the n-best toggles, tiny probabilities, model-specific labels, phone widths, atom-level
+// attention on the drawings.
 // Screenshots in web/test-artifacts/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -160,14 +161,16 @@ test('a bundle loaded from disk is used (and a broken one is refused)', async ()
   assert.equal(await page.textContent('#smiles-label'), 'Product (SMILES)');
 });
 
-test('the bundle is kept in the Cache API across reloads', async () => {
+test('the engine, RDKit.js and the bundle are kept in the Cache API across reloads', async () => {
   const { page } = ctx;
   await page.reload();
   await page.waitForSelector('body[data-ready="1"]', { timeout: 60000 });
   assert.match(await page.textContent('#timings'), /from cache/);
-  const keys = await page.evaluate(async () => (await (await caches.open('retort-models-v1')).keys()).map((r) => r.url));
-  assert.equal(keys.length, 1);
-  assert.match(keys[0], /default\.retort\?v=/);
+  const keys = await page.evaluate(async () => (await (await caches.open('retort-assets-v1')).keys()).map((r) => r.url));
+  const manifest = JSON.parse(fs.readFileSync(path.join(PKG, 'manifest.json'), 'utf8'));
+  const want = ['retort_wasm_bg.wasm', 'RDKit_minimal.wasm', 'default.retort'].map((n) => `${ctx.url}pkg/${manifest.files[n].path}`);
+  assert.deepEqual([...keys].sort(), [...want].sort());
+  assert.equal(await page.evaluate(() => caches.has('retort-models-v1')), false, 'the retired cache is gone');
 });
 
 test('ANNalog, the second built-in model, generates the same analogues as the native CLI', async () => {
@@ -185,6 +188,9 @@ test('ANNalog, the second built-in model, generates the same analogues as the na
     assert.deepEqual(p.tokens, native.predictions[k].tokens, `rank ${k + 1} tokens`);
     assert.ok(Math.abs(p.score - native.predictions[k].score) <= 1e-5, `rank ${k + 1} score`);
   });
+  // Its tokens are SMILES tokens too (after a BOS column): hovering an analogue atom maps.
+  await page.hover('#drawing .product .atom-spot[data-atom="0"]');
+  assert.match(await page.textContent('#atom-note'), /^Analogue atom 1 \(.+\) attends most to atoms? \d+ .* of the input molecule\.$/);
   await page.screenshot({ path: path.join(ART, 'annalog.png'), fullPage: true });
   await page.selectOption('#model-choice', 'default');
   await page.waitForFunction(() => /Molecular Transformer/.test(document.getElementById('status').textContent), null, { timeout: 60000 });
@@ -323,5 +329,66 @@ test('390 px and 360 px wide: no sideways scroll', async () => {
     assert.ok(w.scroll <= w.view, `${width} px viewport scrolls to ${w.scroll} px`);
     await page.screenshot({ path: path.join(ART, `narrow-${width}.png`), fullPage: true });
   }
+  await page.setViewportSize({ width: 1440, height: 960 });
+});
+
+// Fixture: the toy default model on 'CN.O=C(Cl)c1ccccc1F' (its canonical form; atoms in SMILES
+// order: C0 N1 O2 C3 Cl4 c5-c10 F11). At beam 5 its best valid prediction is rank 2,
+// COC(=O)c1cccccc(F)c1, whose fluorine (atom 11, token 16) attends to the reactant's fluorine
+// (atom 11, source token 17) with weight ~0.9 (checked against the native CLI's attention).
+test('hovering a product atom highlights the reactant atoms it attends to', async () => {
+  const { page } = ctx;
+  await predict(page, { smiles: 'CN.O=C(Cl)c1ccccc1F', beam: 5, nbest: 5 });
+  await page.waitForSelector('#results tbody tr', { timeout: 60000 });
+  const last = await page.evaluate(() => ({ input: window.__retort.last.input, selected: window.__retort.selected,
+    source: window.__retort.last.source_tokens, pred: window.__retort.last.predictions[window.__retort.selected] }));
+  assert.equal(last.input, 'CN.O=C(Cl)c1ccccc1F');
+  assert.equal(last.pred.text, 'COC(=O)c1cccccc(F)c1', 'the fixture prediction (rank 2)');
+  assert.equal(last.source[17], 'F');
+  assert.equal(last.pred.tokens[16], 'F');
+  const native = cliTranslate([last.input], ['--beam-size', '5', '--n-best', '5', '--attention'], path.join(PKG, 'default.retort'))[0];
+  const want = native.predictions[last.selected].attention[16][17];
+  assert.ok(want > 0.8, `fixture: the product F attends to the reactant F (${want})`);
+
+  // Every atom of both drawings has a disc; nothing is marked before a hover.
+  assert.equal(await page.$$eval('#drawing .reactants .atom-spot', (e) => e.length), 12);
+  assert.equal(await page.$$eval('#drawing .product .atom-spot', (e) => e.length), 13);
+  assert.equal(await page.getAttribute('#drawing .reactants', 'data-attended'), null);
+  await page.hover('#drawing .product .atom-spot[data-atom="11"]');
+  const attended = await page.getAttribute('#drawing .reactants', 'data-attended');
+  const top = attended.split(',').map((x) => x.split(':').map(Number));
+  assert.equal(top.length, 3, attended);
+  assert.equal(top[0][0], 11, `the heaviest is the reactant F: ${attended}`);
+  assert.ok(Math.abs(top[0][1] - want) <= 1e-4, `weight ${top[0][1]} vs native ${want}`);
+  assert.ok(top[0][1] >= top[1][1] && top[1][1] >= top[2][1]);
+  assert.equal(await page.getAttribute('#drawing .product', 'data-hover-atom'), '11');
+  // The marked discs are coloured by weight: the heaviest most opaque and largest.
+  const marks = await page.$$eval('#drawing .reactants .atom-spot[data-weight]', (es) => es.map((e) => ({
+    atom: +e.dataset.atom, fill: e.style.fill, rx: +e.getAttribute('rx') })));
+  assert.deepEqual(marks.map((m) => m.atom).sort((a, b) => a - b), top.map((t) => t[0]).sort((a, b) => a - b));
+  const alpha = (m) => +m.fill.match(/rgba\(230, 81, 0, ([\d.]+)\)/)[1];
+  const heaviest = marks.find((m) => m.atom === 11);
+  assert.ok(marks.every((m) => alpha(m) <= alpha(heaviest) && m.rx <= heaviest.rx), JSON.stringify(marks));
+  assert.match(await page.textContent('#atom-note'), /^Product atom 12 \(F, token 17\) attends most to atoms 12 \(\d+\.\d%\)/);
+  await page.screenshot({ path: path.join(ART, 'atom-attention.png'), fullPage: true });
+
+  // Another atom, another mapping; leaving the drawing clears the marks.
+  await page.hover('#drawing .product .atom-spot[data-atom="0"]');
+  assert.notEqual(await page.getAttribute('#drawing .reactants', 'data-attended'), attended);
+  await page.hover('#results');
+  assert.equal(await page.getAttribute('#drawing .reactants', 'data-attended'), null);
+  assert.equal(await page.$$eval('#drawing .reactants .atom-spot[data-weight]', (e) => e.length), 0);
+
+  // A phone: tapping does what hovering does.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.click('#drawing .product .atom-spot[data-atom="11"]');
+  assert.equal((await page.getAttribute('#drawing .reactants', 'data-attended')).split(',')[0].split(':')[0], '11');
+  // Clipped from a full-page shot: scrolling the panel into view would move it under the
+  // pointer and end the hover.
+  const box = await page.locator('.drawing-panel').boundingBox();
+  const scrollY = await page.evaluate(() => window.scrollY);
+  await page.screenshot({ path: path.join(ART, 'atom-attention-390.png'), fullPage: true,
+    clip: { x: box.x, y: box.y + scrollY, width: box.width, height: box.height } });
+  assert.equal((await page.getAttribute('#drawing .reactants', 'data-attended')).split(',')[0].split(':')[0], '11');
   await page.setViewportSize({ width: 1440, height: 960 });
 });
