@@ -65,6 +65,10 @@ fn edited_bundle(edit: impl FnOnce(&mut Bundle)) -> Vec<u8> {
     unvalidated_bundle_bytes(&b, StorageType::F32).expect("write edited bundle")
 }
 
+fn find(haystack: &[u8], needle: &[u8], from: usize) -> usize {
+    from + haystack[from..].windows(needle.len()).position(|w| w == needle).expect("needle in the bundle header")
+}
+
 fn set_weight(b: &mut Bundle, value: f32) {
     let name = b.tensors.keys().filter(|n| n.contains("ff") || n.contains("attn")).min().expect("a weight").clone();
     b.tensors.get_mut(&name).expect("tensor").data[0] = value;
@@ -139,10 +143,12 @@ fn bundle_cases() -> Vec<Case> {
     let mut flipped_payload = good.clone();
     let last = flipped_payload.len() - 1;
     flipped_payload[last] ^= 0x55;
-    // One byte of the tokenizer vocabulary in the JSON metadata: covered by the header checksum.
+    // One token id of the source vocabulary in the JSON metadata (what would silently change
+    // predictions): covered by the header checksum.
     let mut flipped_meta = good.clone();
-    let at = good.windows(12).position(|w| w == b"\\\"vocab\\\":{\\\"").expect("vocabulary in the header") + 20;
-    flipped_meta[at] ^= 0x01;
+    let tokenizer = find(&good, b"src_tokenizer", 0);
+    let digit = (find(&good, b"vocab", tokenizer)..).find(|&i| good[i].is_ascii_digit()).expect("a token id");
+    flipped_meta[digit] = if good[digit] == b'9' { b'8' } else { good[digit] + 1 };
     let mut huge_header = good.clone();
     huge_header[..8].copy_from_slice(&(1u64 << 60).to_le_bytes());
     let bundle = |name: &'static str, bytes: Vec<u8>, code: i32, says: &[&'static str]| {
