@@ -45,11 +45,43 @@ fn rss_kib(pid_file: &std::path::Path) -> u64 {
         .expect("VmRSS")
 }
 
-fn error_of(reply: &HttpReply) -> (String, String) {
+/// How one event ended: refused by the Lambda service before the function saw it (its Invoke
+/// API takes only JSON payloads), or the function's error type and message.
+#[derive(Debug)]
+enum Ended {
+    ServiceRefused(String),
+    Function { error_type: String, message: String },
+}
+
+fn ended(reply: &HttpReply) -> Ended {
+    if reply.status == 400 {
+        return Ended::ServiceRefused(reply.header("x-amzn-errortype").unwrap_or("").to_string());
+    }
     assert_eq!(reply.status, 200, "{reply:?}");
     assert_eq!(reply.header("x-amz-function-error"), Some("Unhandled"), "{}", String::from_utf8_lossy(&reply.body));
     let body = reply.json();
-    (body["errorType"].as_str().unwrap_or("").to_string(), body["errorMessage"].as_str().unwrap_or("").to_string())
+    Ended::Function {
+        error_type: body["errorType"].as_str().unwrap_or("").to_string(),
+        message: body["errorMessage"].as_str().unwrap_or("").to_string(),
+    }
+}
+
+/// The same bytes as the body of a function URL request (payload 2.0, base64 so any bytes
+/// pass): the function itself parses them and answers with an HTTP error.
+fn through_function_url(emu: &Emulator, body: &[u8]) -> (u64, String, String) {
+    let event = json!({
+        "version": "2.0", "rawPath": "/", "requestContext": {"http": {"method": "POST"}},
+        "headers": {"content-type": "application/json"},
+        "body": retort_core::sink::base64_encode(body), "isBase64Encoded": true,
+    });
+    let reply = emu.invoke_json(&event).json();
+    let status = reply["statusCode"].as_u64().unwrap_or(0);
+    let inner: Value = serde_json::from_str(reply["body"].as_str().unwrap_or("")).unwrap_or(Value::Null);
+    (
+        status,
+        inner["errorType"].as_str().unwrap_or("").to_string(),
+        inner["errorMessage"].as_str().unwrap_or("").to_string(),
+    )
 }
 
 /// Raw event bytes, the error type the function must answer with, and a phrase of its message.
@@ -128,13 +160,36 @@ fn hostile_events_get_typed_errors_and_the_function_keeps_answering_in_flat_memo
     assert!(expected["results"].is_array(), "{expected}");
 
     let mut failures = Vec::new();
-    println!("{:<28} {:<16} message", "event", "errorType");
+    println!("{:<28} {:<34} {:<16} message", "event", "invoked directly", "function URL");
     for (name, event, want_type, needle) in hostile_events() {
-        let (got_type, message) = error_of(&emu.invoke(&event));
-        println!("{name:<28} {got_type:<16} {}", message.chars().take(100).collect::<String>());
-        if got_type != want_type || !message.contains(needle) {
-            failures.push(format!("{name}: got {got_type} {message:?}, expected {want_type} with {needle:?}"));
+        // Straight to the Invoke API: the function's typed error, or the service's refusal of
+        // a payload that is not JSON (the function never runs for those).
+        let direct = ended(&emu.invoke(&event));
+        match &direct {
+            Ended::Function { error_type, message } if error_type == want_type && message.contains(needle) => {}
+            Ended::ServiceRefused(t) if t == "InvalidRequestContentException" && want_type == "InvalidRequest" => {
+                if serde_json::from_slice::<Value>(&event).is_ok() {
+                    failures.push(format!("{name}: the service refused a JSON payload"));
+                }
+            }
+            other => {
+                failures.push(format!("{name}: invoked directly: {other:?}, expected {want_type} with {needle:?}"))
+            }
         }
+        // Through a function URL the function parses every event itself.
+        let (status, url_type, url_message) = through_function_url(&emu, &event);
+        let want_status = if want_type == "LimitExceeded" { 413 } else { 400 };
+        if status != want_status || url_type != want_type || !url_message.contains(needle) {
+            failures.push(format!(
+                "{name}: function URL: {status} {url_type} {url_message:?}, expected {want_status} {want_type} with \
+                 {needle:?}"
+            ));
+        }
+        let shown = match &direct {
+            Ended::ServiceRefused(t) => format!("service: {t}"),
+            Ended::Function { error_type, .. } => error_type.clone(),
+        };
+        println!("{name:<28} {shown:<34} {status} {url_type:<12} {}", url_message.chars().take(90).collect::<String>());
         let after = emu.invoke_json(&good_event()).json();
         if after != expected {
             failures.push(format!("{name}: the next good event answered differently: {after}"));
@@ -158,8 +213,14 @@ fn hostile_events_get_typed_errors_and_the_function_keeps_answering_in_flat_memo
         if i % 2 == 0 {
             assert_eq!(emu.invoke_json(&good_event()).json(), expected, "invocation {i}");
         } else {
-            let (error_type, _) = error_of(&emu.invoke(&small_bad[i / 2 % small_bad.len()]));
-            assert!(!error_type.is_empty(), "invocation {i}");
+            let bad = &small_bad[i / 2 % small_bad.len()];
+            match ended(&emu.invoke(bad)) {
+                Ended::Function { error_type, .. } => assert!(!error_type.is_empty(), "invocation {i}"),
+                Ended::ServiceRefused(_) => {
+                    let (status, _, _) = through_function_url(&emu, bad);
+                    assert!(status >= 400, "invocation {i}");
+                }
+            }
         }
     }
     let last_rss = rss_kib(&pid_file);

@@ -74,6 +74,16 @@ fn unsupported(msg: impl Into<String>) -> ImportError {
     ImportError::Unsupported(msg.into())
 }
 
+/// Every reading error says it is about `model.bin` (most already start so).
+fn name_model_bin(e: ImportError) -> ImportError {
+    let named = |m: String| if m.starts_with("model.bin") { m } else { format!("model.bin: {m}") };
+    match e {
+        ImportError::Format(m) => ImportError::Format(named(m)),
+        ImportError::Unsupported(m) => ImportError::Unsupported(named(m)),
+        other => other,
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // model.bin parsing
 // ---------------------------------------------------------------------------------------------
@@ -885,7 +895,7 @@ fn is_sinusoidal(table: &[f32], rows: usize, d: usize) -> bool {
 /// stored in the bundle (default [`TokenizerKind::Space`]: CTranslate2 takes tokens).
 pub fn import_ctranslate2_dir(dir: &Path, tokenizer: Option<TokenizerKind>) -> Result<Bundle> {
     let bytes = read_file(&dir.join("model.bin"))?;
-    let bin = parse_model_bin(&bytes)?;
+    let bin = parse_model_bin(&bytes).map_err(name_model_bin)?;
     let (binary_version, spec_name, spec_revision) = (bin.binary_version, bin.spec_name.clone(), bin.spec_revision);
     let default_heads = default_heads(&spec_name, spec_revision)?;
     let config_path = dir.join("config.json");
