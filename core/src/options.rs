@@ -190,10 +190,24 @@ impl TranslateOptions {
                 })
             }
         }
-        let opts: TranslateOptions = serde_json::from_value(merged)
-            .map_err(|e| Error::InvalidOption { option: "options", problem: e.to_string() })?;
+        let opts: TranslateOptions = serde_json::from_value(merged).map_err(|e| Error::InvalidOption {
+            option: "options",
+            problem: self.culprit(overrides).unwrap_or_else(|| e.to_string()),
+        })?;
         opts.validate()?;
         Ok(opts)
+    }
+
+    /// serde's error for a merged object names the type, not the field (`invalid value:
+    /// integer -1, expected usize`): put the fields over these options one at a time to say
+    /// which one is wrong.
+    fn culprit(&self, overrides: Option<&serde_json::Value>) -> Option<String> {
+        let fields = overrides?.as_object()?;
+        fields.iter().find_map(|(k, v)| {
+            let mut one = serde_json::to_value(self).ok()?;
+            one.as_object_mut()?.insert(k.clone(), v.clone());
+            serde_json::from_value::<TranslateOptions>(one).err().map(|e| format!("{k}: {e}"))
+        })
     }
 
     pub fn validate(&self) -> Result<()> {
@@ -229,5 +243,24 @@ impl TranslateOptions {
             return bad("batch_size", format!("{} is outside 1..={MAX_BATCH_SIZE}", self.batch_size));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mistyped_override_is_named() {
+        let base = TranslateOptions::default();
+        for (overrides, field) in [
+            (serde_json::json!({"n_best": 1, "beam_size": -1}), "beam_size: invalid value: integer `-1`"),
+            (serde_json::json!({"alpha": "NaN"}), "alpha: invalid type: string \"NaN\""),
+            (serde_json::json!({"beam": 5}), "beam: unknown field `beam`"),
+        ] {
+            let e = base.with_overrides(Some(&overrides)).unwrap_err().to_string();
+            assert!(e.contains(field), "{e}");
+        }
+        assert_eq!(base.with_overrides(Some(&serde_json::json!({"beam_size": 3}))).unwrap().beam_size, 3);
     }
 }

@@ -68,13 +68,23 @@ fn ended(reply: &HttpReply) -> Ended {
 
 /// The same bytes as the body of a function URL request (payload 2.0, base64 so any bytes
 /// pass): the function itself parses them and answers with an HTTP error.
+/// `needle` is one phrase, or alternatives separated by `|`.
+fn says(message: &str, needle: &str) -> bool {
+    needle.split('|').any(|n| message.contains(n))
+}
+
 fn through_function_url(emu: &Emulator, body: &[u8]) -> (u64, String, String) {
     let event = json!({
         "version": "2.0", "rawPath": "/", "requestContext": {"http": {"method": "POST"}},
         "headers": {"content-type": "application/json"},
         "body": retort_core::sink::base64_encode(body), "isBase64Encoded": true,
     });
-    let reply = emu.invoke_json(&event).json();
+    let reply = emu.invoke_json(&event);
+    if reply.status != 200 {
+        let refusal = reply.header("x-amzn-errortype").unwrap_or("").to_string();
+        return (reply.status.into(), refusal, String::from_utf8_lossy(&reply.body).into_owned());
+    }
+    let reply = reply.json();
     let status = reply["statusCode"].as_u64().unwrap_or(0);
     let inner: Value = serde_json::from_str(reply["body"].as_str().unwrap_or("")).unwrap_or(Value::Null);
     (
@@ -101,7 +111,7 @@ fn hostile_events() -> Vec<(&'static str, Vec<u8>, &'static str, &'static str)> 
     vec![
         ("answer of ~30 GB in caps", huge_answer, "LimitExceeded", "MAX_ANSWER_MB"),
         ("not JSON", b"hello".to_vec(), "InvalidRequest", "not JSON"),
-        ("empty body", Vec::new(), "InvalidRequest", "not JSON"),
+        ("empty body", Vec::new(), "InvalidRequest", "inputs|not JSON"),
         ("truncated JSON", b"{\"inputs\":[\"CC".to_vec(), "InvalidRequest", "not JSON"),
         ("JSON null", b"null".to_vec(), "InvalidRequest", "expected a JSON object"),
         ("JSON string", b"\"CCO\"".to_vec(), "InvalidRequest", "expected a JSON object"),
@@ -166,7 +176,7 @@ fn hostile_events_get_typed_errors_and_the_function_keeps_answering_in_flat_memo
         // a payload that is not JSON (the function never runs for those).
         let direct = ended(&emu.invoke(&event));
         match &direct {
-            Ended::Function { error_type, message } if error_type == want_type && message.contains(needle) => {}
+            Ended::Function { error_type, message } if error_type == want_type && says(message, needle) => {}
             Ended::ServiceRefused(t) if t == "InvalidRequestContentException" && want_type == "InvalidRequest" => {
                 if serde_json::from_slice::<Value>(&event).is_ok() {
                     failures.push(format!("{name}: the service refused a JSON payload"));
@@ -179,7 +189,10 @@ fn hostile_events_get_typed_errors_and_the_function_keeps_answering_in_flat_memo
         // Through a function URL the function parses every event itself.
         let (status, url_type, url_message) = through_function_url(&emu, &event);
         let want_status = if want_type == "LimitExceeded" { 413 } else { 400 };
-        if status != want_status || url_type != want_type || !url_message.contains(needle) {
+        if status == 413 && url_type == "RequestTooLargeException" {
+            // Base64 made the event bigger than the 6 MB the service takes: refused before the
+            // function, as a function URL would.
+        } else if status != want_status || url_type != want_type || !says(&url_message, needle) {
             failures.push(format!(
                 "{name}: function URL: {status} {url_type} {url_message:?}, expected {want_status} {want_type} with \
                  {needle:?}"
@@ -191,7 +204,7 @@ fn hostile_events_get_typed_errors_and_the_function_keeps_answering_in_flat_memo
         };
         println!("{name:<28} {shown:<34} {status} {url_type:<12} {}", url_message.chars().take(90).collect::<String>());
         let after = emu.invoke_json(&good_event()).json();
-        if after != expected {
+        if after["results"] != expected["results"] {
             failures.push(format!("{name}: the next good event answered differently: {after}"));
         }
     }
@@ -211,7 +224,7 @@ fn hostile_events_get_typed_errors_and_the_function_keeps_answering_in_flat_memo
             first_rss = rss_kib(&pid_file);
         }
         if i % 2 == 0 {
-            assert_eq!(emu.invoke_json(&good_event()).json(), expected, "invocation {i}");
+            assert_eq!(emu.invoke_json(&good_event()).json()["results"], expected["results"], "invocation {i}");
         } else {
             let bad = &small_bad[i / 2 % small_bad.len()];
             match ended(&emu.invoke(bad)) {
