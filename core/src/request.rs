@@ -16,11 +16,58 @@ use crate::options::{TranslateOptions, UnknownTokens};
 
 /// One input: raw text, split by the bundle's tokenizer, or tokens taken as they are.
 /// In JSON a string or a list of strings.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum Source {
     Text(String),
     Tokens(Vec<String>),
+}
+
+/// By hand rather than `untagged`, whose error for anything else is "data did not match any
+/// variant"; this one says what was found and what is expected.
+impl<'de> Deserialize<'de> for Source {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct SourceVisitor;
+        impl<'de> serde::de::Visitor<'de> for SourceVisitor {
+            type Value = Source;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string or a list of token strings")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<Source, E> {
+                Ok(Source::Text(v.to_owned()))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> std::result::Result<Source, E> {
+                Ok(Source::Text(v))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Source, A::Error> {
+                let mut tokens = Vec::new();
+                while let Some(token) = seq.next_element::<TokenString>()? {
+                    tokens.push(token.0);
+                }
+                Ok(Source::Tokens(tokens))
+            }
+        }
+        d.deserialize_any(SourceVisitor)
+    }
+}
+
+/// One token of a pre-tokenized source: a string, and the error says so.
+struct TokenString(String);
+
+impl<'de> Deserialize<'de> for TokenString {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct TokenVisitor;
+        impl<'de> serde::de::Visitor<'de> for TokenVisitor {
+            type Value = TokenString;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a token string")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<TokenString, E> {
+                Ok(TokenString(v.to_owned()))
+            }
+        }
+        d.deserialize_str(TokenVisitor)
+    }
 }
 
 impl From<&str> for Source {
