@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs what it needs, then runs unit,
-# golden (reference-engine parity), end-to-end CLI and Lambda tests, the Lambda packaging and
+# golden (reference-engine parity), end-to-end CLI and Lambda tests, the Python package, the Lambda packaging and
 # arm64 checks, the wasm build and the browser tests.
 # Usage: scripts/test.sh               (everything)
 #        SKIP_WASM=1 scripts/test.sh    (skips the wasm build and the browser tests)
@@ -33,6 +33,9 @@ cargo clippy --workspace --all-targets --locked \
 
 step "native: unit, golden and end-to-end tests, Lambda through its emulator (release profile, one build)"
 cargo test --release --workspace --locked
+
+step "Python: the retort wheel (maturin, reusing the release build above) and its pytest suite"
+scripts/test-python.sh
 
 step "Lambda: SAM template, deployment zip, arm64 bootstrap under qemu"
 scripts/test-lambda.sh

@@ -66,6 +66,10 @@ impl From<retort_import::ImportError> for CliError {
         match e {
             E::Io { ref source, .. } if source.kind() == std::io::ErrorKind::NotFound => CliError::usage(e.to_string()),
             E::Core(inner) => CliError::from(inner),
+            // hosts name arguments in snake_case; here they are flags
+            E::InvalidArgument { argument, problem } => {
+                CliError::usage(format!("--{}: {problem}", argument.replace('_', "-")))
+            }
             other => CliError::failure(other.to_string()),
         }
     }

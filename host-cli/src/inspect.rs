@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 use retort_core::spec::{Activation, NormPosition, PositionKind};
-use retort_core::{Bundle, ModelSpec, StorageType, TokenizerKind};
-use serde_json::json;
+use retort_core::{Bundle, ModelSpec, TokenizerKind};
+use retort_import::inspect::{computed_positions, header_metadata, report_of, storage_of};
 
 use crate::error::CliResult;
 use crate::model::ModelSource;
@@ -30,26 +30,8 @@ pub fn run(args: InspectArgs) -> CliResult<()> {
     let computed = computed_positions(&bytes);
     let meta = &bundle.meta;
     if args.json {
-        let v = json!({
-            "path": source.describe(),
-            "file_bytes": file_bytes,
-            "format_version": header.0,
-            "payload_sha256": header.1,
-            "name": meta.name,
-            "task": meta.task,
-            "storage": storage,
-            "computed_positions": computed,
-            "parameters": bundle.parameter_count(),
-            "tokenizer_kind": meta.tokenizer_kind,
-            "src_vocab_size": meta.spec.src_vocab_size,
-            "tgt_vocab_size": meta.spec.tgt_vocab_size,
-            "spec": meta.spec,
-            "decoding": meta.decoding,
-            "provenance": meta.provenance,
-            "generated": meta.generated,
-            "generated_models_in_this_build": retort_models::generated_models().iter().map(|l| l.name()).collect::<Vec<_>>(),
-        });
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        let report = report_of(&bundle, &bytes, &source.describe(), &retort_models::generated_models());
+        println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
     }
     let p = &meta.provenance;
@@ -177,40 +159,6 @@ fn enum_name<T: serde::Serialize>(v: &T) -> String {
         Ok(other) => other.to_string(),
         Err(_) => "?".to_string(),
     }
-}
-
-/// How the tensors are stored in the file: "f32", "f16", "bf16", int8 or "mixed".
-pub fn storage_of(bytes: &[u8]) -> String {
-    let Ok((_, meta)) = safetensors::SafeTensors::read_metadata(bytes) else { return "?".to_string() };
-    // int8 bundles also hold f32 (scales, biases, norms) by design: not "mixed"
-    if meta.tensors().values().any(|t| t.dtype == safetensors::Dtype::I8) {
-        return StorageType::Int8.describe().to_string();
-    }
-    let mut kinds: Vec<String> = meta.tensors().values().map(|t| format!("{:?}", t.dtype).to_lowercase()).collect();
-    kinds.sort();
-    kinds.dedup();
-    match kinds.len() {
-        0 => "none".to_string(),
-        1 => kinds.remove(0),
-        _ => format!("mixed ({})", kinds.join(", ")),
-    }
-}
-
-/// The position tables the file leaves out (its header's own record; the reader computes them).
-fn computed_positions(bytes: &[u8]) -> Vec<String> {
-    let Ok((_, meta)) = safetensors::SafeTensors::read_metadata(bytes) else { return Vec::new() };
-    let Some(json) = meta.metadata().as_ref().and_then(|m| m.get("retort.meta")) else { return Vec::new() };
-    serde_json::from_str::<serde_json::Value>(json)
-        .ok()
-        .and_then(|mut v| serde_json::from_value(v["computed_positions"].take()).ok())
-        .unwrap_or_default()
-}
-
-/// Format version and payload checksum from the safetensors header.
-fn header_metadata(bytes: &[u8]) -> (Option<u32>, Option<String>) {
-    let Ok((_, meta)) = safetensors::SafeTensors::read_metadata(bytes) else { return (None, None) };
-    let Some(m) = meta.metadata().as_ref() else { return (None, None) };
-    (m.get("retort.format_version").and_then(|v| v.parse().ok()), m.get("retort.payload_sha256").cloned())
 }
 
 pub fn human_bytes(n: usize) -> String {

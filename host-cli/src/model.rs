@@ -8,8 +8,8 @@ use retort_core::{Bundle, Engine};
 use crate::error::{CliError, CliResult};
 
 /// The built-in default model (a tiny Molecular Transformer), so `retort translate` works
-/// with no model file at hand.
-pub static DEFAULT_BUNDLE: &[u8] = include_bytes!("../assets/default.retort");
+/// with no model file at hand; kept in the model registry, which every native host shares.
+pub use retort_models::DEFAULT_BUNDLE;
 
 /// Where a model comes from.
 #[derive(Clone, Debug)]

@@ -18,6 +18,15 @@ pub enum ImportError {
     /// names the option.
     #[error("unsupported: {0}")]
     Unsupported(String),
+    /// An import option the source cannot take (named as the hosts' snake_case argument).
+    #[error("{argument}: {problem}")]
+    InvalidArgument { argument: &'static str, problem: String },
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Core(#[from] retort_core::Error),
 }

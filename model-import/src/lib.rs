@@ -14,6 +14,8 @@ pub mod annalog;
 mod bundle_builder;
 pub mod ctranslate2;
 pub mod error;
+pub mod inspect;
+mod job;
 mod name_maps;
 pub mod opennmt;
 pub mod pickle;
@@ -21,6 +23,7 @@ mod tensor_table;
 pub mod torch;
 
 pub use error::ImportError;
+pub use job::{is_bundle, write_bundle, ImportJob};
 pub use opennmt::import_opennmt_checkpoint;
 
 /// Imports whatever `path` holds: a CTranslate2 model directory (one with `model.bin`) or an

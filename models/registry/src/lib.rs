@@ -1,5 +1,5 @@
-//! The ONNX-generated models a host is built with: one cargo feature each, one list for every
-//! host. A bundle made for a generated model loads only where its model is compiled in; others
+//! The models a host is built with: the built-in default bundle, and the ONNX-generated models
+//! (one cargo feature each, one list for every host). A bundle made for a generated model loads only where its model is compiled in; others
 //! are refused with a message naming what is missing.
 //!
 //! Adding a generated model: a dependency and a feature here (`onnx-<name>`), one `push` below,
@@ -7,6 +7,11 @@
 //! ["retort-models/onnx-<name>"]`).
 
 use retort_core::model::generated::GeneratedModelLoader;
+
+/// The built-in default model (a tiny toy Molecular Transformer, see the README's "Models"), so
+/// every native host (the `retort` CLI, the Python package) works with no model file at hand.
+/// The file stays in `host-cli/assets/`, where the packaging scripts and tests find it.
+pub static DEFAULT_BUNDLE: &[u8] = include_bytes!("../../../host-cli/assets/default.retort");
 
 /// The generated models compiled into this build, in a fixed order.
 // One push per cargo feature, so the list can be empty.
