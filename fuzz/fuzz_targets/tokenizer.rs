@@ -4,12 +4,13 @@
 //! (lossily UTF-8), one input per line.
 #![no_main]
 
-use std::sync::LazyLock;
-
 use libfuzzer_sys::fuzz_target;
 use retort_core::{Engine, Request, Source, UnknownTokens};
 
-static ENGINES: LazyLock<Vec<Engine>> = LazyLock::new(retort_fuzz::engines);
+thread_local! {
+    // Built once: libFuzzer calls the target on one thread.
+    static ENGINES: Vec<Engine> = retort_fuzz::engines();
+}
 
 /// Flag bits of byte 1.
 const REFUSE_UNKNOWN: u8 = 1;
@@ -18,7 +19,10 @@ const WITH_TARGET_PREFIXES: u8 = 4;
 
 fuzz_target!(|data: &[u8]| {
     let [kind, flags, text @ ..] = data else { return };
-    let engine = &ENGINES[*kind as usize % ENGINES.len()];
+    ENGINES.with(|engines| prepare(&engines[*kind as usize % engines.len()], *flags, text));
+});
+
+fn prepare(engine: &Engine, flags: u8, text: &[u8]) {
     let text = String::from_utf8_lossy(text);
     let lines: Vec<&str> = text.split('\n').collect();
     let source = |line: &str| {
@@ -40,4 +44,4 @@ fuzz_target!(|data: &[u8]| {
     };
     let _ = engine.prepare(&request);
     let _ = engine.tokenize_source(&text);
-});
+}
