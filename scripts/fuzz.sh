@@ -4,13 +4,13 @@
 # one fuzzer process at a time. Any finding (panic, abort, allocation past the limit, an input
 # slower than the time limit) fails the script, which prints the input's path and the command
 # that reproduces it.
-# Usage: scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]   (default: 20 s, every target)
+# Usage: scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]   (default: 10 s, every target)
 #        scripts/fuzz.sh 600 pickle_vm                      (a longer run of one target)
 # Targets: pickle_vm torch_zip torch_legacy ct2_model_bin bundle tokenizer lambda_event
 set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 
-SECONDS_PER_TARGET=${1:-20}
+SECONDS_PER_TARGET=${1:-10}
 shift || true
 TARGETS=("$@")
 if [ ${#TARGETS[@]} -eq 0 ]; then
@@ -32,8 +32,8 @@ if ! cargo fuzz --version 2>/dev/null | grep -q "$CARGO_FUZZ_VERSION"; then
   cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
 fi
 
-# cargo-fuzz passes nightly-only flags to cargo; RUSTC_BOOTSTRAP lets the stable toolchain
-# take them. Sanitizer none: coverage-guided libFuzzer without ASan builds in a fraction of the
+# RUSTC_BOOTSTRAP lets the stable toolchain take cargo-fuzz's nightly-only options (-Z, the
+# sanitizers) when one is asked for. Sanitizer none: coverage-guided libFuzzer without ASan builds in a fraction of the
 # time (CI builds it from cold), and an address-space limit works without ASan's terabytes of
 # shadow memory. Safe Rust gets little from ASan; the parsers have no unsafe code. -O -a:
 # optimized, with debug assertions and overflow checks on.
