@@ -33,15 +33,16 @@ if ! cargo fuzz --version 2>/dev/null | grep -q "$CARGO_FUZZ_VERSION"; then
 fi
 
 # RUSTC_BOOTSTRAP lets the stable toolchain take cargo-fuzz's nightly-only options (-Z, the
-# sanitizers) when one is asked for. Sanitizer none: coverage-guided libFuzzer without ASan builds in a fraction of the
-# time (CI builds it from cold), and an address-space limit works without ASan's terabytes of
-# shadow memory. Safe Rust gets little from ASan; the parsers have no unsafe code. -O -a:
-# optimized, with debug assertions and overflow checks on.
+# sanitizers) when one is asked for. Sanitizer none: coverage-guided libFuzzer without ASan's
+# instrumentation of every memory access (cheaper to build, from cold in CI, and to run), and
+# an address-space limit works, which it does not beside ASan's terabytes of shadow memory.
+# Safe Rust gets little from ASan; the parsers have no unsafe code. -O -a: optimized, with
+# debug assertions and overflow checks on.
 export RUSTC_BOOTSTRAP=1
 BUILD=(cargo fuzz build --sanitizer none -O -a)
 echo "== building the fuzz targets: ${BUILD[*]}"
 "${BUILD[@]}"
-BIN_DIR=target/x86_64-unknown-linux-gnu/release
+BIN_DIR=target/$(rustc -vV | sed -n 's/^host: //p')/release
 
 # The ct2_model_bin target writes its model directory under TMPDIR.
 export TMPDIR=$PWD/target/tmp
