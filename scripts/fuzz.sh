@@ -73,11 +73,11 @@ for target in "${TARGETS[@]}"; do
       -timeout="$TIMEOUT_S" -print_final_stats=1 -artifact_prefix="$artifacts/" "${dict[@]}" \
       "$scratch" "corpus/$target"
   ) >"target/$target.log" 2>&1 || status=$?
-  grep -E '^stat::(number_of_executed_units|peak_rss_mb)' "target/$target.log" || true
+  grep -a -E '^stat::(number_of_executed_units|peak_rss_mb)' "target/$target.log" || true
   findings=$(find "$artifacts" -type f -newer "$started")
   if [ "$status" -ne 0 ] || [ -n "$findings" ]; then
     failed+=("$target")
-    tail -n 40 "target/$target.log"
+    tail -n 40 "target/$target.log" | cat -v
     for f in $findings; do
       echo "FINDING in $target: fuzz/$f"
       echo "  reproduce: cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run --sanitizer none -O -a $target $f"
