@@ -5,6 +5,7 @@
 # Usage: scripts/test.sh               (everything)
 #        SKIP_WASM=1 scripts/test.sh    (skips the wasm build and the browser tests)
 #        SKIP_AARCH64=1 scripts/test.sh (skips the arm64 Lambda binary under qemu)
+#        SKIP_FUZZ=1 scripts/test.sh    (skips the bounded fuzzing run, scripts/fuzz.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,6 +37,13 @@ cargo test --release --workspace --locked
 
 step "Python: the retort wheel (maturin, reusing the release build above) and its pytest suite"
 scripts/test-python.sh
+
+if [ "${SKIP_FUZZ:-0}" != 1 ]; then
+  # Every parser of untrusted input under libFuzzer for a few seconds each, from the committed
+  # seeds, under a 2 GiB memory limit: a panic, an abort or a blow-up fails the suite.
+  step "fuzz: the pickle VM, torch zip and legacy, CTranslate2 model.bin, bundle, tokenizer and Lambda event parsers (scripts/fuzz.sh)"
+  scripts/fuzz.sh
+fi
 
 step "Lambda: SAM template, deployment zip, arm64 bootstrap under qemu"
 scripts/test-lambda.sh

@@ -370,7 +370,10 @@ impl Bundle {
             }
         }
         let got_sha = hex(&hasher.finalize());
-        if got_sha != want_sha {
+        // A fuzzer cannot forge a sha256, so under `--cfg fuzzing` (cargo-fuzz builds) a
+        // mismatch is let through to reach the metadata and tensor checks after it. The hashes
+        // are still computed, so the work per input is the same.
+        if got_sha != want_sha && !cfg!(fuzzing) {
             return Err(Error::InvalidBundle(format!(
                 "payload checksum mismatch (stored {want_sha}, computed {got_sha}): the file is corrupt"
             )));
@@ -378,7 +381,7 @@ impl Bundle {
         if let Some(want) = want_header_sha {
             let layout: Vec<TensorLayout> = layout.iter().map(|(n, d, s)| (n.as_str(), *d, s.as_slice())).collect();
             let got = header_digest(&version.to_string(), meta_json, &want_sha, &layout);
-            if &got != want {
+            if &got != want && !cfg!(fuzzing) {
                 return Err(Error::InvalidBundle(format!(
                     "header checksum mismatch (stored {want}, computed {got}): the metadata (spec, tokenizers, \
                      decoding options) was changed after the bundle was written; re-import the model instead of \

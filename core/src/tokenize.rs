@@ -53,7 +53,8 @@ impl SideTokenizer {
     }
 
     pub fn from_json(json: &str, kind: TokenizerKind) -> Result<Self> {
-        let inner: Tokenizer = json.parse().map_err(|e| Error::Tokenizer(format!("bad tokenizer JSON: {e}")))?;
+        let inner: Tokenizer =
+            checked_json(json)?.parse().map_err(|e| Error::Tokenizer(format!("bad tokenizer JSON: {e}")))?;
         let vocab = inner.get_vocab(false);
         let mut id_to_token = vec![String::new(); vocab.len()];
         for (t, id) in vocab {
@@ -106,7 +107,80 @@ impl SideTokenizer {
     }
 }
 
+/// Parts of the `tokenizers` JSON that [`SideTokenizer::build_json`] never writes. The
+/// `tokenizers` crate panics (`expect`) on some malformed decoders and normalizers instead of
+/// returning an error, so a bundle holding one is refused here, before that parser sees it.
+const UNUSED_PARTS: [&str; 2] = ["normalizer", "decoder"];
+
+/// The tokenizer JSON as `tokenizers` may safely parse it: valid JSON (a syntax error inside a
+/// decoder panics in `tokenizers`, fuzz finding), an object, no [`UNUSED_PARTS`]. Returned
+/// re-serialized, so a key given twice reaches `tokenizers` once, as checked here.
+fn checked_json(json: &str) -> Result<String> {
+    let value: serde_json::Value =
+        serde_json::from_str(json).map_err(|e| Error::Tokenizer(format!("bad tokenizer JSON: {e}")))?;
+    let fields = value.as_object().ok_or_else(|| Error::Tokenizer("bad tokenizer JSON: not an object".into()))?;
+    if let Some(part) = UNUSED_PARTS.iter().find(|p| fields.get(**p).is_some_and(|v| !v.is_null())) {
+        return Err(Error::Tokenizer(format!(
+            "the tokenizer JSON has a {part}, which Retort's tokenizers never have (a hand-made or corrupt bundle)"
+        )));
+    }
+    Ok(value.to_string())
+}
+
 fn split_regex(pattern: &str) -> Result<Split> {
     Split::new(SplitPattern::Regex(pattern.to_string()), SplitDelimiterBehavior::Isolated, false)
         .map_err(|e| Error::Tokenizer(format!("bad pre-tokenizer pattern: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{random_bundle, small_spec};
+    use crate::Engine;
+
+    fn vocab() -> Vec<String> {
+        ["<unk>", "C", "O", "Cl"].iter().map(|t| t.to_string()).collect()
+    }
+
+    fn refusal(json: &str) -> String {
+        match SideTokenizer::from_json(json, TokenizerKind::Smiles) {
+            Ok(_) => "no error".into(),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn built_tokenizers_load() {
+        let json = SideTokenizer::build_json(&vocab(), "<unk>", TokenizerKind::Smiles).unwrap();
+        let t = SideTokenizer::from_json(&json, TokenizerKind::Smiles).unwrap();
+        assert_eq!(t.tokenize("CCl O").unwrap(), ["C", "Cl", "O"]);
+        assert_eq!(t.vocab_size(), 4);
+    }
+
+    /// Fuzz finding (bundle target): a syntax error where the decoder goes made `tokenizers`
+    /// panic ("Helper") while loading the bundle; decoders and normalizers it would parse are
+    /// refused too.
+    #[test]
+    fn malformed_or_foreign_tokenizer_parts_are_errors_not_panics() {
+        let json = SideTokenizer::build_json(&vocab(), "<unk>", TokenizerKind::Smiles).unwrap();
+        assert!(json.contains("\"decoder\":null"), "{json}");
+        let garbled = json.replace("\"decoder\":null", "\"decoder\":,nlul");
+        assert!(refusal(&garbled).starts_with("tokenizer: bad tokenizer JSON"), "{}", refusal(&garbled));
+        for (part, value) in [("decoder", r#"{"type":"Fuse"}"#), ("normalizer", r#"{"type":"Lowercase","x":[1]}"#)] {
+            let edited = json.replace(&format!("\"{part}\":null"), &format!("\"{part}\":{value}"));
+            assert!(refusal(&edited).contains(&format!("has a {part}")), "{}", refusal(&edited));
+        }
+        // A key given twice: the checked (last) value is the one `tokenizers` sees.
+        let twice = json.replacen("\"decoder\":null", "\"decoder\":{\"type\":\"Fuse\"},\"decoder\":null", 1);
+        assert!(SideTokenizer::from_json(&twice, TokenizerKind::Smiles).is_ok());
+        assert!(refusal("[1]").contains("not an object"));
+    }
+
+    #[test]
+    fn an_engine_refuses_a_bundle_with_a_garbled_tokenizer() {
+        let mut b = random_bundle(small_spec(12), 3).unwrap();
+        b.meta.src_tokenizer = b.meta.src_tokenizer.replace("\"decoder\":null", "\"decoder\":,nlul");
+        let e = Engine::from_bundle(&b).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains("bad tokenizer JSON"), "{e}");
+    }
 }

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Fuzzes every parser of untrusted input (issue #13) with cargo-fuzz / libFuzzer: builds the
+# targets in fuzz/ once, then runs each for SECONDS_PER_TARGET under an address-space limit,
+# one fuzzer process at a time. Any finding (panic, abort, allocation past the limit, an input
+# slower than the time limit) fails the script, which prints the input's path and the command
+# that reproduces it.
+# Usage: scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]   (default: 10 s, every target)
+#        scripts/fuzz.sh 600 pickle_vm                      (a longer run of one target)
+# Targets: pickle_vm torch_zip torch_legacy ct2_model_bin bundle tokenizer lambda_event
+set -euo pipefail
+cd "$(dirname "$0")/../fuzz"
+
+SECONDS_PER_TARGET=${1:-10}
+shift || true
+TARGETS=("$@")
+if [ ${#TARGETS[@]} -eq 0 ]; then
+  TARGETS=(pickle_vm torch_zip torch_legacy ct2_model_bin bundle tokenizer lambda_event)
+fi
+
+# The address space a fuzzer process may take. Above it an allocation fails and the process
+# aborts ("memory allocation of N bytes failed"), which libFuzzer reports as a crash with its
+# input: a parser that lets a small file ask for gigabytes is a finding. (libFuzzer's
+# -malloc_limit_mb needs a sanitizer's allocator hooks, so the address-space limit does its
+# job here.) -rss_limit_mb catches slow growth; -timeout catches an input that takes too long.
+MEMORY_LIMIT_MB=${FUZZ_MEMORY_LIMIT_MB:-2048}
+ADDRESS_SPACE_LIMIT_MB=$((MEMORY_LIMIT_MB + 1024)) # the binary, thread stacks, malloc arenas
+TIMEOUT_S=10
+
+CARGO_FUZZ_VERSION=0.13.2
+if ! cargo fuzz --version 2>/dev/null | grep -q "$CARGO_FUZZ_VERSION"; then
+  echo "== installing cargo-fuzz $CARGO_FUZZ_VERSION"
+  cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
+fi
+
+# RUSTC_BOOTSTRAP lets the stable toolchain take cargo-fuzz's nightly-only options (-Z, the
+# sanitizers) when one is asked for. Sanitizer none: coverage-guided libFuzzer without ASan's
+# instrumentation of every memory access (cheaper to build, from cold in CI, and to run), and
+# an address-space limit works, which it does not beside ASan's terabytes of shadow memory.
+# Safe Rust gets little from ASan; the parsers have no unsafe code. -O -a: optimized, with
+# debug assertions and overflow checks on.
+export RUSTC_BOOTSTRAP=1
+BUILD=(cargo fuzz build --sanitizer none -O -a)
+echo "== building the fuzz targets: ${BUILD[*]}"
+"${BUILD[@]}"
+BIN_DIR=target/$(rustc -vV | sed -n 's/^host: //p')/release
+
+# The ct2_model_bin target writes its model directory under TMPDIR.
+export TMPDIR=$PWD/target/tmp
+mkdir -p "$TMPDIR"
+
+failed=()
+for target in "${TARGETS[@]}"; do
+  if [ ! -x "$BIN_DIR/$target" ]; then
+    echo "unknown fuzz target '$target' (see fuzz/Cargo.toml)" >&2
+    exit 2
+  fi
+  # New inputs go to a scratch copy (kept between local runs); the committed seeds stay as
+  # they are.
+  scratch=target/corpus/$target
+  artifacts=artifacts/$target
+  mkdir -p "$scratch" "$artifacts"
+  dict=()
+  if [ -f "dict/$target.dict" ]; then
+    dict=("-dict=dict/$target.dict")
+  fi
+  echo "== fuzzing $target for ${SECONDS_PER_TARGET}s (address space ${ADDRESS_SPACE_LIMIT_MB} MB)"
+  started=target/$target.started
+  touch "$started"
+  status=0
+  (
+    ulimit -v $((ADDRESS_SPACE_LIMIT_MB * 1024))
+    exec "$BIN_DIR/$target" -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb="$MEMORY_LIMIT_MB" \
+      -timeout="$TIMEOUT_S" -print_final_stats=1 -artifact_prefix="$artifacts/" "${dict[@]}" \
+      "$scratch" "corpus/$target"
+  ) >"target/$target.log" 2>&1 || status=$?
+  grep -a -E '^stat::(number_of_executed_units|peak_rss_mb)' "target/$target.log" || true
+  findings=$(find "$artifacts" -type f -newer "$started")
+  if [ "$status" -ne 0 ] || [ -n "$findings" ]; then
+    failed+=("$target")
+    tail -n 40 "target/$target.log" | cat -v
+    for f in $findings; do
+      echo "FINDING in $target: fuzz/$f"
+      echo "  reproduce: cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run --sanitizer none -O -a $target $f"
+    done
+    if [ -z "$findings" ]; then
+      echo "FINDING in $target: the fuzzer exited with status $status and saved no input (log: fuzz/target/$target.log)"
+    fi
+  fi
+done
+
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "fuzzing found problems in: ${failed[*]}" >&2
+  exit 1
+fi
+echo "== fuzzing: no findings (${#TARGETS[@]} targets, ${SECONDS_PER_TARGET}s each)"
