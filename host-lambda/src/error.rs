@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use retort_lambda_protocol::aws::S3Error;
+use retort_s3_io::S3Error;
 pub use retort_lambda_protocol::error::{ErrorBody, ErrorKind, InputFault};
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
