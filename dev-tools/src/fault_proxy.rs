@@ -189,9 +189,11 @@ impl Connection {
                 return up.shutdown(Shutdown::Write);
             }
             let length = head.raw.len() as u64 + head.content_length;
-            let cut = self.faults.reset_after_bytes.filter(|&n| length >= n).filter(|_| {
-                self.counters.long_requests.fetch_add(1, Ordering::SeqCst) >= self.faults.reset_spare
-            });
+            let cut = self
+                .faults
+                .reset_after_bytes
+                .filter(|&n| length >= n)
+                .filter(|_| self.counters.long_requests.fetch_add(1, Ordering::SeqCst) >= self.faults.reset_spare);
             match cut {
                 None => {
                     up.write_all(&head.raw)?;
@@ -274,9 +276,9 @@ fn read_head(reader: &mut impl BufRead) -> io::Result<Option<Head>> {
         if let Some((name, value)) = line.split_once(':') {
             match (name.trim(), value.trim()) {
                 ("content-length", v) => {
-                    head.content_length = v.parse().map_err(|_| {
-                        io::Error::new(io::ErrorKind::InvalidData, format!("bad Content-Length {v:?}"))
-                    })?
+                    head.content_length = v
+                        .parse()
+                        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, format!("bad Content-Length {v:?}")))?
                 }
                 ("transfer-encoding", v) => head.chunked = v.contains("chunked"),
                 ("expect", v) => head.expects_continue = v == "100-continue",

@@ -121,10 +121,7 @@ fn long_requests_are_reset_partway_after_the_spare_ones() {
     assert_eq!(request(&mut conn, 100).expect("short"), (200, "got 100".into()));
     assert_eq!(request(&mut conn, 5000).expect("the spare long one"), (200, "got 5000".into()));
     let err = request(&mut conn, 5000).expect_err("the next long one is cut off");
-    assert!(
-        matches!(err.kind(), std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe),
-        "{err:?}"
-    );
+    assert!(matches!(err.kind(), std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe), "{err:?}");
     assert_eq!(proxy.stats().resets, 1);
     assert_eq!(served.load(Ordering::SeqCst), 2, "upstream never got the cut request whole");
 }

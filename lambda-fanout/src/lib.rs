@@ -15,9 +15,9 @@ use serde_json::json;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use retort_s3_io::{aws_config, describe, get_object, s3_client, S3Error};
 use retort_lambda_protocol::wire::{Answer, ModelInfo, Reply, WarmupReply};
 use retort_lambda_protocol::{ErrorBody, ErrorDelivery, ErrorReply};
+use retort_s3_io::{aws_config, describe, get_object, s3_client, S3Error};
 
 #[derive(Clone, Debug)]
 pub struct FanOutConfig {

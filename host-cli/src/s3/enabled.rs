@@ -139,6 +139,7 @@ impl Write for ObjectWriter {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.upload.buffer(buf).map_err(io::Error::other)?;
         if self.upload.has_full_part() {
+            let _handler_waits = interrupt::sending();
             let sent = self.session.runtime.block_on(self.upload.send_full_parts());
             self.track();
             sent.map_err(io::Error::other)?;
@@ -155,18 +156,20 @@ impl Write for ObjectWriter {
 impl Output for ObjectWriter {
     fn finish(mut self: Box<Self>) -> CliResult<()> {
         self.finished = true;
-        self.session
-            .runtime
-            .block_on(self.upload.finish())
-            .map(|_| ())
-            .map_err(|e| CliError::failure(format!("cannot write output: {e}")))
+        let _handler_waits = interrupt::sending();
+        let finished = self.session.runtime.block_on(self.upload.finish());
+        // Completed or aborted: nothing for the handler to abort any more.
+        self.tracked = None;
+        finished.map(|_| ()).map_err(|e| CliError::failure(format!("cannot write output: {e}")))
     }
 }
 
 impl Drop for ObjectWriter {
     fn drop(&mut self) {
         if !self.finished {
+            let _handler_waits = interrupt::sending();
             self.session.runtime.block_on(self.upload.abort());
+            self.tracked = None;
         }
     }
 }

@@ -3,7 +3,7 @@
 //! this, SIGINT would end the process at once; S3 would show no object either way, but the
 //! parts would stay (and be billed) until a lifecycle rule cleared them.
 
-use std::sync::{Mutex, Once};
+use std::sync::{Mutex, MutexGuard, Once};
 
 use retort_s3_io::{abort_multipart, aws_config, s3_client, S3Url};
 
@@ -12,6 +12,16 @@ const EXIT_INTERRUPTED: i32 = 130;
 
 /// Multipart uploads open in this process: (where, upload id).
 static OPEN: Mutex<Vec<(S3Url, String)>> = Mutex::new(Vec::new());
+
+/// Held while the main thread sends parts or completes an upload, and by the handler from the
+/// moment it runs: it waits for a part in flight to land, then aborts, and no new part starts
+/// (a part landing after the abort would be left behind).
+static SENDING: Mutex<()> = Mutex::new(());
+
+/// Holds off the handler while parts are sent (see [`SENDING`]).
+pub fn sending() -> MutexGuard<'static, ()> {
+    SENDING.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 /// An open multipart upload, listed for the handler while this lives (dropped when the upload
 /// is completed or aborted by its writer).
@@ -54,6 +64,7 @@ pub fn abort_uploads_on_ctrl_c() {
                 if tokio::signal::ctrl_c().await.is_err() {
                     return;
                 }
+                let _no_more_parts = sending();
                 let client = s3_client(&aws_config().await);
                 let open = OPEN.lock().map(|mut open| std::mem::take(&mut *open)).unwrap_or_default();
                 for (url, id) in &open {

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-pub use retort_dev_tools::s3_server::{aws_env, free_port, S3Server, ACCESS_KEY, BUCKET, SECRET_KEY};
+pub use retort_dev_tools::s3_server::{aws_env, S3Server, BUCKET};
 
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
