@@ -60,21 +60,22 @@ pub fn abort_uploads_on_ctrl_c() {
             return;
         };
         std::thread::spawn(move || {
+            if runtime.block_on(tokio::signal::ctrl_c()).is_err() {
+                return;
+            }
+            // Held to the exit: the main thread starts no part after the abort.
+            let _no_more_parts = sending();
+            let open = OPEN.lock().map(|mut open| std::mem::take(&mut *open)).unwrap_or_default();
             runtime.block_on(async {
-                if tokio::signal::ctrl_c().await.is_err() {
-                    return;
-                }
-                let _no_more_parts = sending();
                 let client = s3_client(&aws_config().await);
-                let open = OPEN.lock().map(|mut open| std::mem::take(&mut *open)).unwrap_or_default();
                 for (url, id) in &open {
                     match abort_multipart(&client, url, id).await {
                         Ok(()) => eprintln!("interrupted: aborted the unfinished upload to {url}"),
                         Err(err) => eprintln!("interrupted: {err} (upload id {id}: its parts stay until aborted)"),
                     }
                 }
-                std::process::exit(EXIT_INTERRUPTED);
-            })
+            });
+            std::process::exit(EXIT_INTERRUPTED);
         });
     });
 }
