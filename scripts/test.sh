@@ -17,7 +17,7 @@ if ! command -v cargo >/dev/null; then
   exit 1
 fi
 
-# The S3-protocol server the Lambda end-to-end tests start on 127.0.0.1 (it checks SigV4
+# The S3-protocol server the Lambda and CLI S3 end-to-end tests start on 127.0.0.1 (it checks SigV4
 # signatures, presigned URLs included). 0.14.1: the newest that builds with rustc 1.95.
 S3S_FS_VERSION=0.14.1
 if ! "${CARGO_HOME:-$HOME/.cargo}/bin/s3s-fs" --version 2>/dev/null | grep -q "$S3S_FS_VERSION"; then

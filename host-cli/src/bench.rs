@@ -22,7 +22,7 @@ pub const SCHEMA: &str = "retort-bench/1";
 
 #[derive(Args, Debug)]
 pub struct BenchArgs {
-    /// Model bundle (.retort); the built-in default model when omitted.
+    /// Model bundle (.retort, a file or s3://bucket/key); the built-in default model when omitted.
     #[arg(short = 'm', long = "model", value_name = "BUNDLE")]
     pub model: Option<PathBuf>,
     /// One source per line; built-in sample SMILES when omitted (only with the built-in model).

@@ -12,7 +12,7 @@ use crate::model::ModelSource;
 
 #[derive(Args, Debug)]
 pub struct InspectArgs {
-    /// Model bundle (.retort); the built-in default model when omitted.
+    /// Model bundle (.retort, a file or s3://bucket/key); the built-in default model when omitted.
     #[arg(value_name = "BUNDLE")]
     pub bundle: Option<PathBuf>,
     /// Machine-readable output.

@@ -1,11 +1,12 @@
-//! Line-oriented input (files or stdin) and output (files or stdout) with errors that name
-//! the file and line.
+//! Line-oriented input (files, stdin or S3 objects) and output (files, stdout or S3 objects)
+//! with errors that name the file and line.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::{CliError, CliResult};
+use crate::s3::s3_url;
 
 /// `None` or `-` mean stdin.
 pub fn is_stdin(path: Option<&Path>) -> bool {
@@ -26,6 +27,8 @@ impl Lines {
     pub fn open(path: Option<&Path>, what: &str) -> CliResult<Lines> {
         let (reader, name): (Box<dyn BufRead>, String) = if is_stdin(path) {
             (Box::new(BufReader::new(io::stdin())), format!("{what} (stdin)"))
+        } else if let Some(url) = path.and_then(s3_url) {
+            (crate::s3::open_input(url)?, format!("{what} '{url}'"))
         } else {
             let p = path.unwrap_or(Path::new("-"));
             let f = File::open(p).map_err(|e| CliError::io(what, p, e))?;
@@ -66,10 +69,25 @@ impl Lines {
     }
 }
 
-/// Output to a file or stdout, buffered.
-pub fn open_output(path: Option<&PathBuf>) -> CliResult<Box<dyn Write>> {
+/// Where output goes. `finish` makes it whole: flushes a file or stdout, completes an S3
+/// upload (an S3 output dropped unfinished is aborted, leaving nothing at its key).
+pub trait Output: Write {
+    fn finish(self: Box<Self>) -> CliResult<()>;
+}
+
+impl<W: Write> Output for BufWriter<W> {
+    fn finish(mut self: Box<Self>) -> CliResult<()> {
+        self.flush().map_err(write_error)
+    }
+}
+
+/// Output to a file, stdout or an S3 object, buffered.
+pub fn open_output(path: Option<&PathBuf>) -> CliResult<Box<dyn Output>> {
     match path {
         Some(p) if p.as_path() != Path::new("-") => {
+            if let Some(url) = s3_url(p) {
+                return crate::s3::create_output(url);
+            }
             let f = File::create(p)
                 .map_err(|e| CliError::failure(format!("cannot create output file '{}': {e}", p.display())))?;
             Ok(Box::new(BufWriter::new(f)))

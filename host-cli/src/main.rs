@@ -14,6 +14,7 @@ mod options;
 mod progress;
 #[cfg(feature = "lambda")]
 mod remote;
+mod s3;
 mod translate;
 
 use clap::{Parser, Subcommand};

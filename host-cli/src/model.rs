@@ -1,4 +1,5 @@
-//! Finding the model: a bundle file named with `-m`, or the one built into the binary.
+//! Finding the model: a bundle file (or `s3://` object) named with `-m`, or the one built into
+//! the binary.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -38,9 +39,10 @@ impl ModelSource {
     pub fn bytes(&self) -> CliResult<std::borrow::Cow<'static, [u8]>> {
         match self {
             ModelSource::BuiltIn => Ok(std::borrow::Cow::Borrowed(DEFAULT_BUNDLE)),
-            ModelSource::File(p) => {
-                std::fs::read(p).map(std::borrow::Cow::Owned).map_err(|e| CliError::io("model file", p, e))
-            }
+            ModelSource::File(p) => match crate::s3::s3_url(p) {
+                Some(url) => crate::s3::read_object(url).map(std::borrow::Cow::Owned),
+                None => std::fs::read(p).map(std::borrow::Cow::Owned).map_err(|e| CliError::io("model file", p, e)),
+            },
         }
     }
 

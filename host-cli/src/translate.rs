@@ -34,15 +34,17 @@ pub enum Format {
 
 #[derive(Args, Debug)]
 pub struct TranslateArgs {
-    /// Model bundle (.retort); the built-in default model when omitted.
+    /// Model bundle (.retort, a file or s3://bucket/key); the built-in default model when omitted.
     #[arg(short = 'm', long = "model", value_name = "BUNDLE")]
     pub model: Option<PathBuf>,
-    /// One source per line; stdin when omitted or `-`. Empty lines are errors.
+    /// One source per line (a file or s3://bucket/key, read as it arrives); stdin when omitted
+    /// or `-`. Empty lines are errors.
     #[arg(value_name = "INPUT_FILE")]
     pub input: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Write predictions here instead of stdout.
+    /// Write predictions here instead of stdout: a file, or s3://bucket/key (uploaded as it is
+    /// produced, multipart when large; nothing is left at the key if the run fails).
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// One target per input line: prints top-k accuracy on stderr.
@@ -282,7 +284,7 @@ pub fn run(args: TranslateArgs) -> CliResult<()> {
             )));
         }
     }
-    out.flush().map_err(write_error)?;
+    out.finish()?;
     if targets.is_some() {
         for (k, h) in ks.iter().zip(&hits) {
             let pct = if done > 0 { 100.0 * *h as f64 / done as f64 } else { 0.0 };

@@ -5,8 +5,8 @@
 
 use std::path::PathBuf;
 
-use retort_lambda_protocol::aws::S3Error;
 pub use retort_lambda_protocol::error::{ErrorBody, ErrorKind, InputFault};
+use retort_s3_io::S3Error;
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{kind}: {message}")]

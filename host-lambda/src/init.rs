@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use retort_lambda_protocol::aws;
+use retort_s3_io::{aws_config, s3_client};
 
 use crate::config::{Config, ModelLocation};
 use crate::error::InitError;
@@ -17,7 +17,7 @@ pub async fn init() -> Result<App, InitError> {
     let start = Instant::now();
     let config = Config::from_env()?;
     let needs_s3 = config.output_bucket.is_some() || matches!(config.model, ModelLocation::S3 { .. });
-    let s3 = if needs_s3 { Some(aws::s3_client(&aws::aws_config().await)) } else { None };
+    let s3 = if needs_s3 { Some(s3_client(&aws_config().await)) } else { None };
     let bytes = crate::model::load_bundle(&config, s3.as_ref()).await?;
     let (engine, info) = crate::model::engine_from(&bytes)?;
     drop(bytes);

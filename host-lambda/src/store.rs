@@ -1,12 +1,12 @@
 //! S3: the output sink for big answers and the optional model source, with the AWS client
-//! setup the fan-out client shares (`retort_lambda_protocol::aws`).
+//! setup the fan-out client and the CLI share (`retort-s3-io`).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
-use retort_lambda_protocol::aws::{describe, get_object, S3Error, ATTEMPTS};
+use retort_s3_io::{describe, get_object, S3Error, ATTEMPTS};
 
 use crate::wire::StoredObject;
 

@@ -15,9 +15,9 @@ use serde_json::json;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use retort_lambda_protocol::aws::{self, describe, S3Error};
 use retort_lambda_protocol::wire::{Answer, ModelInfo, Reply, WarmupReply};
 use retort_lambda_protocol::{ErrorBody, ErrorDelivery, ErrorReply};
+use retort_s3_io::{aws_config, describe, get_object, s3_client, S3Error};
 
 #[derive(Clone, Debug)]
 pub struct FanOutConfig {
@@ -70,8 +70,8 @@ impl FanOut {
         if config.concurrency == 0 || config.batch == 0 {
             return Err(FanOutError::Other("--lambda-concurrency and --lambda-batch must be at least 1".into()));
         }
-        let sdk = aws::aws_config().await;
-        Ok(FanOut { lambda: aws_sdk_lambda::Client::new(&sdk), s3: aws::s3_client(&sdk), config })
+        let sdk = aws_config().await;
+        Ok(FanOut { lambda: aws_sdk_lambda::Client::new(&sdk), s3: s3_client(&sdk), config })
     }
 
     /// Asks the function which model it serves and its decoding defaults (a warmup ping: no
@@ -229,7 +229,7 @@ async fn invoke_once(
         }
         Reply::Stored(stored) => {
             let o = &stored.stored;
-            let gz = aws::get_object(s3, &o.bucket, &o.key).await.map_err(|e| Failure::Passing(e.into()))?;
+            let gz = get_object(s3, &o.bucket, &o.key).await.map_err(|e| Failure::Passing(e.into()))?;
             parse_gzip_answer(&gz).map_err(|e| permanent(format!("s3://{}/{}: {e}", o.bucket, o.key)))
         }
         Reply::Warmup(_) => Err(permanent(format!("{function} answered a warmup reply to a translate request"))),

@@ -4,11 +4,10 @@
 //!
 //! - [`wire`]: the replies (inline, gzip'd, stored in S3, warmup);
 //! - [`error`]: the error vocabulary (`errorType` names), the structured error body with the
-//!   failing input's index as a field, and how a caller asks for errors to be delivered;
-//! - [`aws`] (feature `aws`): the AWS client setup both ends share.
+//!   failing input's index as a field, and how a caller asks for errors to be delivered.
+//!
+//! The AWS client setup both ends share is its own crate, `retort-s3-io`.
 
-#[cfg(feature = "aws")]
-pub mod aws;
 pub mod error;
 pub mod wire;
 

@@ -1,18 +1,17 @@
 //! Real parts on loopback for the end-to-end tests: an S3-protocol server (`s3s-fs`, which checks
-//! SigV4 signatures), the Lambda emulator running the real `bootstrap`, and a minimal HTTP/1.1
-//! client. Every process is killed when its guard drops.
+//! SigV4 signatures; its guard is retort-dev-tools', shared with the CLI's tests), the Lambda
+//! emulator running the real `bootstrap`, and a minimal HTTP/1.1 client. Every process is killed
+//! when its guard drops.
 
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-pub const ACCESS_KEY: &str = "AKRETORTTEST";
-pub const SECRET_KEY: &str = "SKRETORTTESTSECRET";
-pub const BUCKET: &str = "retort-out";
+pub use retort_dev_tools::s3_server::{aws_env, S3Server, BUCKET};
 
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
@@ -49,118 +48,6 @@ pub fn retort_bin() -> PathBuf {
 /// The local Lambda service (retort-dev-tools) of the same build.
 pub fn emulator_bin() -> PathBuf {
     sibling_bin("lambda-emulator", "retort-dev-tools")
-}
-
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
-}
-
-fn wait_for_port(port: u16, what: &str, child: &mut Child) {
-    let start = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!("{what} exited before listening ({status})");
-        }
-        assert!(start.elapsed() < Duration::from_secs(20), "{what} did not listen on {port} within 20 s");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// Where the s3s-fs binary is: PATH, or cargo's bin dir.
-fn s3s_fs() -> PathBuf {
-    if let Some(p) = std::env::var_os("S3S_FS") {
-        return p.into();
-    }
-    let cargo_bin = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cargo"))
-        .join("bin/s3s-fs");
-    if cargo_bin.is_file() {
-        return cargo_bin;
-    }
-    PathBuf::from("s3s-fs")
-}
-
-pub struct S3Server {
-    pub port: u16,
-    pub root: PathBuf,
-    child: Child,
-}
-
-impl S3Server {
-    /// Starts s3s-fs over `root` (a bucket is a directory under it).
-    pub fn start(root: &Path) -> S3Server {
-        std::fs::create_dir_all(root.join(BUCKET)).expect("bucket dir");
-        Self::start_on(root, free_port())
-    }
-
-    pub fn start_on(root: &Path, port: u16) -> S3Server {
-        let mut child = Command::new(s3s_fs())
-            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-            .args(["--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY])
-            .arg(root)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!(
-                    "cannot start s3s-fs ({e}): scripts/test.sh installs it (cargo install s3s-fs --features binary)"
-                )
-            });
-        wait_for_port(port, "s3s-fs", &mut child);
-        S3Server { port, root: root.to_path_buf(), child }
-    }
-
-    pub fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    pub fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-
-    /// Objects in the bucket (relative keys), from the server's directory.
-    pub fn objects(&self) -> Vec<String> {
-        fn walk(dir: &Path, base: &Path, out: &mut Vec<String>) {
-            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-                let p = entry.path();
-                if p.is_dir() {
-                    walk(&p, base, out);
-                } else if !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')) {
-                    out.push(p.strip_prefix(base).expect("under base").to_string_lossy().into_owned());
-                }
-            }
-        }
-        let base = self.root.join(BUCKET);
-        let mut out = Vec::new();
-        walk(&base, &base, &mut out);
-        out.sort();
-        out
-    }
-}
-
-impl Drop for S3Server {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-/// The environment every AWS client in a test needs: static credentials for s3s-fs, a region,
-/// and no reaching out to instance metadata or the user's own AWS files.
-pub fn aws_env(s3: Option<&S3Server>) -> Vec<(String, String)> {
-    let mut env = vec![
-        ("AWS_ACCESS_KEY_ID".into(), ACCESS_KEY.into()),
-        ("AWS_SECRET_ACCESS_KEY".into(), SECRET_KEY.into()),
-        ("AWS_REGION".into(), "us-east-1".into()),
-        ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
-        ("AWS_CONFIG_FILE".into(), "/nonexistent/retort-test".into()),
-        ("AWS_SHARED_CREDENTIALS_FILE".into(), "/nonexistent/retort-test".into()),
-    ];
-    if let Some(s3) = s3 {
-        env.push(("AWS_ENDPOINT_URL_S3".into(), s3.endpoint()));
-    }
-    env
 }
 
 /// The function's environment for the built-in toy model, AWS pointed nowhere.

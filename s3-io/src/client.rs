@@ -1,4 +1,4 @@
-//! The AWS client setup both ends share: one slim HTTPS stack (hyper 1 + rustls + ring), the
+//! The AWS client setup every host shares: one slim HTTPS stack (hyper 1 + rustls + ring), the
 //! same retries and timeouts, and S3 errors that say which object and which call.
 
 use std::time::Duration;
@@ -6,6 +6,8 @@ use std::time::Duration;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
+use aws_sdk_s3::config::http::HttpResponse;
+use aws_sdk_s3::error::SdkError;
 use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 
 /// Attempts per AWS call (the SDK backs off between them) before the error reaches the caller.
@@ -61,15 +63,39 @@ pub struct S3Error {
     /// The call and how it ended (`GetObject failed`, `PutObject failed after 3 attempts`).
     pub what: String,
     pub detail: String,
+    /// The HTTP status S3 answered, when it answered (404: no such object or bucket).
+    pub status: Option<u16>,
 }
 
 impl S3Error {
     pub fn new(bucket: &str, key: &str, what: impl Into<String>, detail: impl Into<String>) -> S3Error {
-        S3Error { bucket: bucket.into(), key: key.into(), what: what.into(), detail: detail.into() }
+        S3Error { bucket: bucket.into(), key: key.into(), what: what.into(), detail: detail.into(), status: None }
+    }
+
+    /// A failed SDK call. The message says "after N attempts" only when the SDK retried it
+    /// (connection failures, timeouts, 5xx and throttling); a refusal such as 403 or 404 is
+    /// final at once.
+    pub fn from_sdk<E>(bucket: &str, key: &str, call: &str, e: &SdkError<E, HttpResponse>) -> S3Error
+    where
+        E: std::error::Error + 'static,
+    {
+        let status = e.raw_response().map(|r| r.status().as_u16());
+        let retried = match e {
+            SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => true,
+            SdkError::ServiceError(_) => status.is_some_and(|s| s >= 500 || s == 429),
+            _ => false,
+        };
+        let what = if retried { format!("{call} failed after {ATTEMPTS} attempts") } else { format!("{call} failed") };
+        S3Error { status, ..S3Error::new(bucket, key, what, describe(e)) }
+    }
+
+    /// No such object or bucket.
+    pub fn is_not_found(&self) -> bool {
+        self.status == Some(404)
     }
 }
 
-/// Reads a whole object.
+/// Reads a whole object (small ones: a model bundle, a stored answer).
 pub async fn get_object(client: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Result<Vec<u8>, S3Error> {
     let out = client
         .get_object()
@@ -77,7 +103,7 @@ pub async fn get_object(client: &aws_sdk_s3::Client, bucket: &str, key: &str) ->
         .key(key)
         .send()
         .await
-        .map_err(|e| S3Error::new(bucket, key, "GetObject failed", describe(&e)))?;
+        .map_err(|e| S3Error::from_sdk(bucket, key, "GetObject", &e))?;
     let body =
         out.body.collect().await.map_err(|e| S3Error::new(bucket, key, "reading the body failed", e.to_string()))?;
     Ok(body.into_bytes().to_vec())
