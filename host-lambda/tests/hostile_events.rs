@@ -121,7 +121,7 @@ fn hostile_events() -> Vec<(&'static str, Vec<u8>, &'static str, &'static str)> 
             "arrays nested 100 deep",
             nested(100),
             "InvalidRequest",
-            "inputs[0]: invalid type: sequence, expected a token string",
+            "inputs[0][0]: invalid type: sequence, expected a token string",
         ),
         ("one 5 MB input", huge_input, "InvalidInput", "inputs[0]"),
         ("100,000 inputs", many_inputs, "LimitExceeded", "MAX_INPUTS"),
