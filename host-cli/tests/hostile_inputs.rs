@@ -166,7 +166,7 @@ fn bundle_cases() -> Vec<Case> {
         bundle("empty model file", Vec::new(), FAILURE, &["m.retort", "invalid model bundle"]),
         bundle(
             "4 KB of garbage",
-            (0..4096u32).map(|i| (i * 2654435761u32 >> 13) as u8).collect(),
+            (0..4096u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect(),
             FAILURE,
             &["not a Retort bundle"],
         ),

@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+// Each test file uses its own part of this module; not every file needs the S3 server.
+#[allow(unused_imports)]
 pub use retort_dev_tools::s3_server::{aws_env, S3Server, BUCKET};
 
 pub fn repo_root() -> PathBuf {
