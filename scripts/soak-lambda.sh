@@ -5,5 +5,6 @@
 # Usage: scripts/soak-lambda.sh [INVOCATIONS]   (default 10000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --locked -p retort-dev-tools -p retort-cli
-SOAK_INVOCATIONS="${1:-10000}" cargo test --release --locked -p retort-lambda --test hostile_events -- --nocapture
+# --workspace: the same features as the test suite's build (so nothing is rebuilt), and the
+# emulator binary built alongside.
+SOAK_INVOCATIONS="${1:-10000}" cargo test --release --locked --workspace --test hostile_events -- --nocapture
