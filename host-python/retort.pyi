@@ -1,7 +1,9 @@
 """Type stubs for the `retort` extension module (built from host-python/src)."""
 
 import os
-from typing import Any, Iterable, Iterator, Literal, Optional, Sequence, Union
+from typing import Any, Iterable, Iterator, Literal, Optional, Sequence, TypedDict, Union
+
+from typing_extensions import Unpack
 
 __version__: str
 
@@ -10,6 +12,29 @@ Source = Union[str, Sequence[str]]
 Prefix = Union[str, Sequence[str], None]
 """A forced start of the output: space-separated target tokens, a list of tokens, or None."""
 Model = Union[str, "os.PathLike[str]", bytes, bytearray, None]
+
+class DecodingOptions(TypedDict, total=False):
+    """The decoding options `translate_batch` and `translate_iterable` take as keywords
+    (CTranslate2's names); one left out or None keeps the bundle's default."""
+
+    beam_size: Optional[int]
+    num_hypotheses: Optional[int]
+    length_penalty: Union[Literal["none", "avg", "wu"], float, None]
+    alpha: Optional[float]
+    coverage_penalty: Union[Literal["none", "wu", "summary"], float, None]
+    beta: Optional[float]
+    min_decoding_length: Optional[int]
+    max_decoding_length: Optional[int]
+    no_repeat_ngram_size: Optional[int]
+    replace_unknowns: Optional[bool]
+    ban_unk_token: Optional[bool]
+    sampling_topk: Optional[int]
+    sampling_topp: Optional[float]
+    sampling_temperature: Optional[float]
+    seed: Optional[int]
+    unknown_tokens: Optional[Literal["map", "refuse"]]
+    return_scores: bool
+    return_attention: bool
 
 class TranslationResult:
     """The n-best predictions for one input, best first."""
@@ -39,24 +64,7 @@ class Translator:
         target_prefix: Optional[Sequence[Prefix]] = None,
         *,
         max_batch_size: int = 0,
-        beam_size: Optional[int] = None,
-        num_hypotheses: Optional[int] = None,
-        length_penalty: Union[Literal["none", "avg", "wu"], float, None] = None,
-        alpha: Optional[float] = None,
-        coverage_penalty: Union[Literal["none", "wu", "summary"], float, None] = None,
-        beta: Optional[float] = None,
-        min_decoding_length: Optional[int] = None,
-        max_decoding_length: Optional[int] = None,
-        no_repeat_ngram_size: Optional[int] = None,
-        replace_unknowns: Optional[bool] = None,
-        ban_unk_token: Optional[bool] = None,
-        sampling_topk: Optional[int] = None,
-        sampling_topp: Optional[float] = None,
-        sampling_temperature: Optional[float] = None,
-        seed: Optional[int] = None,
-        unknown_tokens: Optional[Literal["map", "refuse"]] = None,
-        return_scores: bool = True,
-        return_attention: bool = False,
+        **options: Unpack[DecodingOptions],
     ) -> list[TranslationResult]: ...
     def translate_iterable(
         self,
@@ -64,24 +72,7 @@ class Translator:
         target_prefix: Optional[Iterable[Prefix]] = None,
         *,
         max_batch_size: int = 32,
-        beam_size: Optional[int] = None,
-        num_hypotheses: Optional[int] = None,
-        length_penalty: Union[Literal["none", "avg", "wu"], float, None] = None,
-        alpha: Optional[float] = None,
-        coverage_penalty: Union[Literal["none", "wu", "summary"], float, None] = None,
-        beta: Optional[float] = None,
-        min_decoding_length: Optional[int] = None,
-        max_decoding_length: Optional[int] = None,
-        no_repeat_ngram_size: Optional[int] = None,
-        replace_unknowns: Optional[bool] = None,
-        ban_unk_token: Optional[bool] = None,
-        sampling_topk: Optional[int] = None,
-        sampling_topp: Optional[float] = None,
-        sampling_temperature: Optional[float] = None,
-        seed: Optional[int] = None,
-        unknown_tokens: Optional[Literal["map", "refuse"]] = None,
-        return_scores: bool = True,
-        return_attention: bool = False,
+        **options: Unpack[DecodingOptions],
     ) -> TranslationIterator: ...
     def tokenize(self, text: str) -> list[str]: ...
     @property
