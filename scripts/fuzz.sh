@@ -26,20 +26,21 @@ MEMORY_LIMIT_MB=${FUZZ_MEMORY_LIMIT_MB:-2048}
 ADDRESS_SPACE_LIMIT_MB=$((MEMORY_LIMIT_MB + 1024)) # the binary, thread stacks, malloc arenas
 TIMEOUT_S=10
 
-CARGO_FUZZ_VERSION=0.13.2
-if ! cargo fuzz --version 2>/dev/null | grep -q "$CARGO_FUZZ_VERSION"; then
-  echo "== installing cargo-fuzz $CARGO_FUZZ_VERSION"
-  cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
-fi
-
-# RUSTC_BOOTSTRAP lets the stable toolchain take cargo-fuzz's nightly-only options (-Z, the
-# sanitizers) when one is asked for. Sanitizer none: coverage-guided libFuzzer without ASan's
-# instrumentation of every memory access (cheaper to build, from cold in CI, and to run), and
-# an address-space limit works, which it does not beside ASan's terabytes of shadow memory.
-# Safe Rust gets little from ASan; the parsers have no unsafe code. -O -a: optimized, with
-# debug assertions and overflow checks on.
-export RUSTC_BOOTSTRAP=1
-BUILD=(cargo fuzz build --sanitizer none -O -a)
+# The targets are in cargo-fuzz's layout (`cargo fuzz run <target>` works where cargo-fuzz is
+# installed), but this script builds them with plain cargo and the instrumentation cargo-fuzz
+# 0.13 passes for `build --sanitizer none -O -a`: installing cargo-fuzz costs CI 3 minutes, and
+# cargo-fuzz forces one codegen unit, which makes the cold build slower still. Sanitizer none:
+# coverage-guided libFuzzer without ASan's instrumentation of every memory access (cheaper to
+# build and run), and an address-space limit works, which it does not beside ASan's terabytes
+# of shadow memory; safe Rust gets little from ASan, and the parsers have no unsafe code.
+# Optimized, with debug assertions and overflow checks on (fuzz/Cargo.toml's profile).
+# --target: the instrumentation reaches the fuzzed code, not build scripts or proc macros.
+HOST=$(rustc -vV | sed -n 's/^host: //p')
+export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
+-Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
+-Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing -Cllvm-args=-simplifycfg-branch-fold-threshold=0 \
+-Cllvm-args=-sanitizer-coverage-stack-depth -Cdebug-assertions"
+BUILD=(cargo build --release --bins --target "$HOST")
 # Without the lambda_event target the build leaves out the Lambda function and its AWS stack.
 case " ${TARGETS[*]} " in
   *" lambda_event "*) ;;
@@ -47,7 +48,7 @@ case " ${TARGETS[*]} " in
 esac
 echo "== building the fuzz targets: ${BUILD[*]}"
 "${BUILD[@]}"
-BIN_DIR=target/$(rustc -vV | sed -n 's/^host: //p')/release
+BIN_DIR=target/$HOST/release
 
 # The ct2_model_bin target writes its model directory under TMPDIR.
 export TMPDIR=$PWD/target/tmp
@@ -85,7 +86,7 @@ for target in "${TARGETS[@]}"; do
     tail -n 40 "target/$target.log" | cat -v
     for f in $findings; do
       echo "FINDING in $target: fuzz/$f"
-      echo "  reproduce: cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run --sanitizer none -O -a $target $f"
+      echo "  reproduce: fuzz/$BIN_DIR/$target fuzz/$f   (or: cd fuzz && cargo fuzz run --sanitizer none -O -a $target $f)"
     done
     if [ -z "$findings" ]; then
       echo "FINDING in $target: the fuzzer exited with status $status and saved no input (log: fuzz/target/$target.log)"
