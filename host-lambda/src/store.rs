@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
-use retort_s3_io::{describe, get_object, S3Error, ATTEMPTS};
+use retort_s3_io::{describe, get_object, S3Error};
 
 use crate::wire::StoredObject;
 
@@ -33,9 +33,7 @@ impl OutputStore {
             .body(ByteStream::from(gz))
             .send()
             .await
-            .map_err(|e| {
-                S3Error::new(&self.bucket, &key, format!("PutObject failed after {ATTEMPTS} attempts"), describe(&e))
-            })?;
+            .map_err(|e| S3Error::from_sdk(&self.bucket, &key, "PutObject", &e))?;
         let presign = PresigningConfig::expires_in(self.presign_ttl)
             .map_err(|e| S3Error::new(&self.bucket, &key, "presigning", e.to_string()))?;
         let url = self
@@ -74,7 +72,7 @@ pub async fn fetch_model(
         .key(key)
         .send()
         .await
-        .map_err(|e| S3Error::new(bucket, key, "HeadObject failed", describe(&e)))?;
+        .map_err(|e| S3Error::from_sdk(bucket, key, "HeadObject", &e))?;
     let etag: String = head.e_tag().unwrap_or("none").chars().filter(char::is_ascii_alphanumeric).collect();
     let cached: PathBuf = cache_dir.join(format!("retort-model-{etag}.retort"));
     if let Ok(bytes) = std::fs::read(&cached) {
