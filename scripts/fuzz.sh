@@ -41,11 +41,6 @@ export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4
 -Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing -Cllvm-args=-simplifycfg-branch-fold-threshold=0 \
 -Cllvm-args=-sanitizer-coverage-stack-depth -Cdebug-assertions"
 BUILD=(cargo build --release --bins --target "$HOST")
-# Without the lambda_event target the build leaves out the Lambda function and its AWS stack.
-case " ${TARGETS[*]} " in
-  *" lambda_event "*) ;;
-  *) BUILD+=(--no-default-features) ;;
-esac
 echo "== building the fuzz targets: ${BUILD[*]}"
 "${BUILD[@]}"
 BIN_DIR=target/$HOST/release

@@ -6,7 +6,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use retort_core::TranslateOptions;
-use retort_lambda::event::{parse_event, Request};
+use retort_lambda_protocol::event::{parse_event, Request};
 
 fuzz_target!(|data: &[u8]| {
     // The runtime hands the function parsed JSON; anything else never reaches it.

@@ -5,11 +5,11 @@
 
 pub mod config;
 pub mod error;
-pub mod event;
 pub mod handler;
 pub mod init;
 pub mod model;
 pub mod store;
 
-/// The wire types, re-exported so the function's code reads `crate::wire`.
-pub use retort_lambda_protocol::wire;
+/// The protocol's events and wire types, re-exported so the function's code reads `crate::event`
+/// and `crate::wire`.
+pub use retort_lambda_protocol::{event, wire};

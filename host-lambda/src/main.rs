@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use lambda_runtime::{service_fn, LambdaEvent};
+use retort_lambda::error::diagnostic;
 use retort_lambda::init::{init, report_init_error};
 use serde_json::Value;
 
@@ -29,7 +30,7 @@ fn main() {
         eprintln!("retort: model '{}' ready in {:.0} ms", app.model.name, app.init_ms);
         let handler = service_fn(move |event: LambdaEvent<Value>| {
             let app = Arc::clone(&app);
-            async move { app.handle(event.payload, &event.context.request_id).await }
+            async move { app.handle(event.payload, &event.context.request_id).await.map_err(diagnostic) }
         });
         match lambda_runtime::run(handler).await {
             Ok(()) => 0,

@@ -1,14 +1,16 @@
 //! Incoming events: how they arrive (direct invoke, API Gateway REST proxy, HTTP API / function
 //! URL proxy) and what they ask (the seed's `data` request, the native `inputs` request, a warmup
 //! ping). Every field is checked; errors name it (`options.n_best`, `inputs[3]`, `beam`).
+//!
+//! It lives with the protocol, not in the function, so that what parses a hostile event has no
+//! AWS SDK or async runtime around it: the fuzz target links this crate alone.
 
 use retort_core::Source;
-use retort_lambda_protocol::ErrorDelivery;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use crate::error::FunctionError;
+use crate::error::{ErrorDelivery, FunctionError};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Transport {
