@@ -17,14 +17,6 @@ if ! command -v cargo >/dev/null; then
   exit 1
 fi
 
-# The S3-protocol server the Lambda and CLI S3 end-to-end tests start on 127.0.0.1 (it checks SigV4
-# signatures, presigned URLs included). 0.14.1: the newest that builds with rustc 1.95.
-S3S_FS_VERSION=0.14.1
-if ! "${CARGO_HOME:-$HOME/.cargo}/bin/s3s-fs" --version 2>/dev/null | grep -q "$S3S_FS_VERSION"; then
-  step "installing s3s-fs $S3S_FS_VERSION (cargo install)"
-  cargo install s3s-fs --version "$S3S_FS_VERSION" --features binary --locked
-fi
-
 step "style: cargo fmt --check, cargo clippy -D warnings"
 cargo fmt --all --check
 # Lints need no optimised or debug-info build scripts and proc macros (the dev profile's

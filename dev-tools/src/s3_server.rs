@@ -1,6 +1,7 @@
-//! A real S3-protocol server on loopback for tests: `s3s-fs` (which checks SigV4 signatures,
-//! presigned URLs included) over a directory, killed when its guard drops, and the environment
-//! an AWS client needs to reach it and nothing else.
+//! A real S3-protocol server on loopback for tests: this crate's `s3-server` binary (`s3s` with
+//! the `s3s-fs` store, which checks SigV4 signatures, presigned URLs included) over a directory,
+//! killed when its guard drops, and the environment an AWS client needs to reach it and nothing
+//! else.
 //!
 //! Test fixtures: the functions panic with a message saying what is missing, which is the
 //! test's failure.
@@ -29,19 +30,22 @@ fn wait_for_port(port: u16, what: &str, child: &mut Child) {
     }
 }
 
-/// Where the s3s-fs binary is: `$S3S_FS`, cargo's bin dir, or PATH.
-fn s3s_fs() -> PathBuf {
-    if let Some(p) = std::env::var_os("S3S_FS") {
+/// The `s3-server` binary of the same build as the running test: test executables live in
+/// `target/<profile>/deps/`, the workspace's binaries one level up (`cargo test --workspace`
+/// builds them, as this crate has integration tests). `$RETORT_S3_SERVER` overrides.
+fn s3_server_bin() -> PathBuf {
+    if let Some(p) = std::env::var_os("RETORT_S3_SERVER") {
         return p.into();
     }
-    let cargo_bin = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cargo"))
-        .join("bin/s3s-fs");
-    if cargo_bin.is_file() {
-        return cargo_bin;
-    }
-    PathBuf::from("s3s-fs")
+    let exe = std::env::current_exe().expect("the test's own path");
+    let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile>/deps/<test>");
+    let bin = profile_dir.join("s3-server");
+    assert!(
+        bin.is_file(),
+        "{} is missing: build it with the tests (cargo test --release --workspace, or -p retort-dev-tools)",
+        bin.display()
+    );
+    bin
 }
 
 pub struct S3Server {
@@ -51,26 +55,21 @@ pub struct S3Server {
 }
 
 impl S3Server {
-    /// Starts s3s-fs over `root` with the bucket [`BUCKET`] (a bucket is a directory under it).
+    /// Starts the server over `root` with the bucket [`BUCKET`] (a bucket is a directory under it).
     pub fn start(root: &Path) -> S3Server {
         std::fs::create_dir_all(root.join(BUCKET)).expect("bucket dir");
         Self::start_on(root, free_port())
     }
 
     pub fn start_on(root: &Path, port: u16) -> S3Server {
-        let mut child = Command::new(s3s_fs())
-            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-            .args(["--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY])
+        let mut child = Command::new(s3_server_bin())
+            .args(["--port", &port.to_string(), "--root"])
             .arg(root)
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::inherit())
             .spawn()
-            .unwrap_or_else(|e| {
-                panic!(
-                    "cannot start s3s-fs ({e}): scripts/test.sh installs it (cargo install s3s-fs --features binary)"
-                )
-            });
-        wait_for_port(port, "s3s-fs", &mut child);
+            .unwrap_or_else(|e| panic!("cannot start s3-server: {e}"));
+        wait_for_port(port, "s3-server", &mut child);
         S3Server { port, root: root.to_path_buf(), child }
     }
 
