@@ -3,13 +3,17 @@
 # bundle as model.retort, for runtime provided.al2023.
 #
 # Usage: scripts/package-lambda.sh [--arch x86_64|arm64|all] [--model BUNDLE] [--no-model] [--out DIR]
-#                                  [--arm64-profile NAME]
+#                                  [--profile NAME] [--arm64-profile NAME] [--features LIST]
 #   --arch      which architecture(s) (default: all)
 #   --model     bundle to package (default: the built-in toy model, host-cli/assets/default.retort)
 #   --no-model  package bootstrap alone (the function then reads MODEL_BUCKET/MODEL_KEY)
 #   --out       output folder (default: dist/)
-#   --arm64-profile  cargo profile of the arm64 build (default release; the CI check uses
-#               arm64-check, an unoptimised profile that builds ~4x faster)
+#   --profile   cargo profile of both builds (default lambda: release code, fat LTO, one codegen
+#               unit, stripped; the CI check passes release to reuse the test build)
+#   --arm64-profile  cargo profile of the arm64 build alone (the CI check uses arm64-check, an
+#               unoptimised profile that builds ~4x faster)
+#   --features  the function's cargo features (default none: only the code a native
+#               Transformer bundle needs; `onnx-annalog` for the ONNX-generated ANNalog model)
 # Writes <out>/retort-lambda-<arch>.zip and prints each zip's size. Checks that the binary asks
 # for no glibc newer than 2.34 (Amazon Linux 2023's). arm64 is cross-built with Debian's
 # toolchain (scripts/build-aarch64.sh).
@@ -18,7 +22,9 @@ cd "$(dirname "$0")/.."
 root="$PWD"
 
 arch=all
-arm64_profile=release
+profile=lambda
+arm64_profile=""
+features=""
 model="$root/host-cli/assets/default.retort"
 out="$root/dist"
 while [ $# -gt 0 ]; do
@@ -27,8 +33,10 @@ while [ $# -gt 0 ]; do
         --model) model="$2"; shift 2 ;;
         --no-model) model=""; shift ;;
         --out) out="$2"; shift 2 ;;
+        --profile) profile="$2"; shift 2 ;;
         --arm64-profile) arm64_profile="$2"; shift 2 ;;
-        -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --features) features="$2"; shift 2 ;;
+        -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "package-lambda: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -55,15 +63,24 @@ check_glibc() {
 }
 
 for a in "${arches[@]}"; do
-    if [ "$a" = x86_64 ]; then
-        # The whole workspace, as `cargo test --workspace` builds it: the same feature set, so
-        # nothing is compiled twice (a `-p` build unifies features differently).
+    if [ "$a" = x86_64 ] && [ "$profile" = release ]; then
+        # The CI check: the whole workspace, as `cargo test --release --workspace` built it (the
+        # same feature set, so nothing is compiled twice; a `-p` build unifies features
+        # differently).
         cargo build --release --locked --workspace >&2
         bin="$root/target/release/bootstrap"
         strip_tool=strip
+    elif [ "$a" = x86_64 ]; then
+        # The function alone: no other package's features in its dependencies.
+        cargo build --profile "$profile" --locked -p retort-lambda --bin bootstrap \
+            --no-default-features ${features:+--features "$features"} >&2
+        bin="$root/target/$profile/bootstrap"
+        strip_tool=strip
     else
-        scripts/build-aarch64.sh -p retort-lambda --profile "$arm64_profile" --locked --bin bootstrap >&2
-        bin="$root/target/aarch64/aarch64-unknown-linux-gnu/$arm64_profile/bootstrap"
+        p="${arm64_profile:-$profile}"
+        scripts/build-aarch64.sh -p retort-lambda --profile "$p" --locked --bin bootstrap \
+            --no-default-features ${features:+--features "$features"} >&2
+        bin="$root/target/aarch64/aarch64-unknown-linux-gnu/$p/bootstrap"
         strip_tool=aarch64-linux-gnu-strip
     fi
     check_glibc "$bin" "$a"

@@ -34,7 +34,7 @@ AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 SAM_CLI_TELEMETRY=0 \
     .venv-sam/bin/sam validate --lint --template host-lambda/template.yaml >&2
 
 # 2. The x86_64 zip: layout and modes as Lambda needs them.
-scripts/package-lambda.sh --arch x86_64 --out target/dist >&2
+scripts/package-lambda.sh --arch x86_64 --profile release --out target/dist >&2
 python3 - target/dist/retort-lambda-x86_64.zip <<'PY'
 import stat, sys, zipfile
 z = zipfile.ZipFile(sys.argv[1])
@@ -52,7 +52,7 @@ if [ "${SKIP_AARCH64:-0}" = 1 ]; then
 fi
 command -v qemu-aarch64-static >/dev/null || retort_apt_install qemu-user-static
 # The arm64-check profile (Cargo.toml): release semantics, unoptimised: ~4x cheaper to cross-build.
-scripts/package-lambda.sh --arch arm64 --arm64-profile arm64-check --out target/dist >&2
+scripts/package-lambda.sh --arch arm64 --profile release --arm64-profile arm64-check --out target/dist >&2
 arm_bin="$root/target/aarch64/aarch64-unknown-linux-gnu/arm64-check/bootstrap"
 wrapper="$root/target/dist/bootstrap-arm64-qemu"
 printf '#!/bin/sh\nexec qemu-aarch64-static -L /usr/aarch64-linux-gnu "%s" "$@"\n' "$arm_bin" > "$wrapper"
