@@ -58,7 +58,7 @@ if ! "$venv/bin/maturin" --version 2>/dev/null | grep -qx "maturin $MATURIN_VERS
 fi
 shim="$target/aarch64-cargo-shim"
 mkdir -p "$shim"
-printf '#!/bin/sh\nPATH="/usr/bin:$PATH" RUSTC="%s" RUSTDOC="%s" exec "%s" "$@"\n' \
+printf '#!/bin/sh\nunset RUSTC_WORKSPACE_WRAPPER CLIPPY_ARGS\nPATH="/usr/bin:$PATH" RUSTC="%s" RUSTDOC="%s" exec "%s" "$@"\n' \
     "$DEB_RUSTC" "$DEB_RUSTDOC" "$DEB_CARGO" >"$shim/cargo"
 chmod +x "$shim/cargo"
 

@@ -40,6 +40,8 @@ export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4
 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
 -Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing -Cllvm-args=-simplifycfg-branch-fold-threshold=0 \
 -Cllvm-args=-sanitizer-coverage-stack-depth -Cdebug-assertions"
+# Its own workspace and target dir: scripts/test.sh's clippy wrapper has no business here.
+unset RUSTC_WORKSPACE_WRAPPER CLIPPY_ARGS
 BUILD=(cargo build --release --bins --target "$HOST")
 echo "== building the fuzz targets: ${BUILD[*]}"
 "${BUILD[@]}"

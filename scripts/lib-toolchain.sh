@@ -142,9 +142,10 @@ retort_ensure_wasm_ld() {
 
 # Run Debian's cargo with Debian's rustc, whatever rustup puts first in PATH.
 # Extra environment is passed by the caller (env VAR=... retort_deb_cargo ...).
+# scripts/test.sh's clippy wrapper is rustup's, built against another rustc: not here.
 retort_deb_cargo() {
     PATH="/usr/bin:$PATH" RUSTC="$DEB_RUSTC" RUSTDOC="$DEB_RUSTDOC" \
-        "$DEB_CARGO" "$@"
+        env -u RUSTC_WORKSPACE_WRAPPER -u CLIPPY_ARGS "$DEB_CARGO" "$@"
 }
 
 # Human-readable size of a file (bytes and MiB).
