@@ -5,6 +5,13 @@
 //! would have to be copied on every step (append) and again on every beam reorder. Instead
 //! each step's keys and values stay where they were written, and each live row finds its own
 //! history through back-pointers: a reorder only records who descends from whom.
+//! Rows are independent, so both attentions run row-parallel ([`for_row_chunks`]).
+
+use std::ops::Range;
+
+use super::rows::for_row_chunks;
+#[cfg(target_arch = "x86_64")]
+use super::rows::simd;
 
 /// Self-attention keys/values of every step, plus the ancestry that links rows across steps.
 #[derive(Default)]
@@ -66,24 +73,41 @@ impl StepCache {
     /// Self-attention of `q` (`rows × d`) over each row's history, the current step's keys and
     /// values (already pushed for `layer`) included. Returns the context, `rows × d`.
     pub fn attend(&self, layer: usize, q: &[f32], lineage: &[Vec<u32>], heads: usize, scale: f32) -> Vec<f32> {
-        #[cfg(target_arch = "x86_64")]
-        if simd::has_avx2_fma() {
-            // SAFETY: the CPU supports AVX2 and FMA (checked just above).
-            return unsafe { simd::with_avx2_fma(|| self.attend_portable(layer, q, lineage, heads, scale)) };
-        }
-        self.attend_portable(layer, q, lineage, heads, scale)
+        let d = q.len() / lineage.len().max(1);
+        let mut ctx = vec![0f32; q.len()];
+        for_row_chunks::<f32, f32, _>(&mut ctx, d, None, |rows, out, _| {
+            #[cfg(target_arch = "x86_64")]
+            if simd::has_avx2_fma() {
+                // SAFETY: the CPU supports AVX2 and FMA (checked just above).
+                return unsafe { simd::with_avx2_fma(|| self.attend_rows(layer, q, lineage, heads, scale, rows, out)) };
+            }
+            self.attend_rows(layer, q, lineage, heads, scale, rows, out)
+        });
+        ctx
     }
 
+    /// [`Self::attend`] for `rows`, into their part of the context, `out`.
     #[inline(always)]
-    fn attend_portable(&self, layer: usize, q: &[f32], lineage: &[Vec<u32>], heads: usize, scale: f32) -> Vec<f32> {
+    #[allow(clippy::too_many_arguments)]
+    fn attend_rows(
+        &self,
+        layer: usize,
+        q: &[f32],
+        lineage: &[Vec<u32>],
+        heads: usize,
+        scale: f32,
+        rows: Range<usize>,
+        out: &mut [f32],
+    ) {
         let d = q.len() / lineage.len().max(1);
         let hd = d / heads;
         let keys = &self.keys[layer];
         let values = &self.values[layer];
         let steps = keys.len();
-        let mut ctx = vec![0f32; q.len()];
         let mut scores = vec![0f32; steps];
-        for (r, chain) in lineage.iter().enumerate() {
+        let first = rows.start;
+        for r in rows {
+            let chain = &lineage[r];
             // the current step's row is `r` itself
             let at = |s: usize| if s + 1 == steps { r } else { chain[s] as usize };
             for h in 0..heads {
@@ -93,14 +117,14 @@ impl StepCache {
                     *score = dot(qh, &keys[s][i * d + h * hd..i * d + (h + 1) * hd]) * scale;
                 }
                 softmax_in_place(&mut scores);
-                let out = &mut ctx[r * d + h * hd..r * d + (h + 1) * hd];
+                let o = (r - first) * d + h * hd;
+                let out = &mut out[o..o + hd];
                 for (s, &p) in scores.iter().enumerate() {
                     let i = at(s);
                     axpy(p, &values[s][i * d + h * hd..i * d + (h + 1) * hd], out);
                 }
             }
         }
-        ctx
     }
 }
 
@@ -155,57 +179,53 @@ impl Memory {
         scale: f32,
         probs_out: Option<(&mut [f32], bool)>,
     ) -> Vec<f32> {
-        #[cfg(target_arch = "x86_64")]
-        if simd::has_avx2_fma() {
-            // SAFETY: the CPU supports AVX2 and FMA (checked just above).
-            return unsafe {
-                simd::with_avx2_fma(|| {
-                    self.attend_portable(layer, q, block_of_row, len_of_row, heads, scale, probs_out)
-                })
-            };
-        }
-        self.attend_portable(layer, q, block_of_row, len_of_row, heads, scale, probs_out)
+        let mut ctx = vec![0f32; q.len()];
+        let mean = probs_out.as_ref().is_some_and(|(_, mean)| *mean);
+        let probs = probs_out.map(|(p, _)| (p, self.src_max));
+        let rows_of = Rows { q, block_of_row, len_of_row, heads, scale, mean };
+        for_row_chunks(&mut ctx, self.d, probs, |rows, out, probs| {
+            #[cfg(target_arch = "x86_64")]
+            if simd::has_avx2_fma() {
+                // SAFETY: the CPU supports AVX2 and FMA (checked just above).
+                return unsafe { simd::with_avx2_fma(|| self.attend_rows(layer, &rows_of, rows, out, probs)) };
+            }
+            self.attend_rows(layer, &rows_of, rows, out, probs)
+        });
+        ctx
     }
 
+    /// [`Self::attend`] for `rows`, into their parts of the context and of the weights.
     #[inline(always)]
-    #[allow(clippy::too_many_arguments)]
-    fn attend_portable(
-        &self,
-        layer: usize,
-        q: &[f32],
-        block_of_row: &[usize],
-        len_of_row: &[usize],
-        heads: usize,
-        scale: f32,
-        mut probs_out: Option<(&mut [f32], bool)>,
-    ) -> Vec<f32> {
+    fn attend_rows(&self, layer: usize, a: &Rows, rows: Range<usize>, out: &mut [f32], mut probs: Option<&mut [f32]>) {
         let d = self.d;
-        let hd = d / heads;
+        let hd = d / a.heads;
         let s = self.src_max;
         let (keys_t, values) = (&self.keys_t[layer], &self.values[layer]);
-        let mut ctx = vec![0f32; q.len()];
         let mut scores = vec![0f32; s];
-        for (r, (&b, &len)) in block_of_row.iter().zip(len_of_row).enumerate() {
+        let first = rows.start;
+        for r in rows {
+            let (b, len) = (a.block_of_row[r], a.len_of_row[r]);
             let base = b * s * d;
-            for h in 0..heads {
-                let qh = &q[r * d + h * hd..r * d + (h + 1) * hd];
+            for h in 0..a.heads {
+                let qh = &a.q[r * d + h * hd..r * d + (h + 1) * hd];
                 let sc = &mut scores[..len];
                 sc.fill(0.0);
-                let kt = &keys_t[(b * heads + h) * hd * s..(b * heads + h + 1) * hd * s];
+                let kt = &keys_t[(b * a.heads + h) * hd * s..(b * a.heads + h + 1) * hd * s];
                 for (e, &qe) in qh.iter().enumerate() {
-                    axpy(qe * scale, &kt[e * s..e * s + len], sc);
+                    axpy(qe * a.scale, &kt[e * s..e * s + len], sc);
                 }
                 softmax_in_place(sc);
-                let out = &mut ctx[r * d + h * hd..r * d + (h + 1) * hd];
+                let o = (r - first) * d + h * hd;
+                let out = &mut out[o..o + hd];
                 for (j, &p) in sc.iter().enumerate() {
                     let v = base + j * d + h * hd;
                     axpy(p, &values[v..v + hd], out);
                 }
-                if let Some((probs, mean)) = probs_out.as_mut() {
-                    let row = &mut probs[r * self.src_max..r * self.src_max + len];
-                    if *mean {
+                if let Some(probs) = probs.as_deref_mut() {
+                    let row = &mut probs[(r - first) * s..(r - first) * s + len];
+                    if a.mean {
                         for (o, &p) in row.iter_mut().zip(sc.iter()) {
-                            *o += p / heads as f32;
+                            *o += p / a.heads as f32;
                         }
                     } else if h == 0 {
                         row.copy_from_slice(sc);
@@ -213,24 +233,18 @@ impl Memory {
                 }
             }
         }
-        ctx
     }
 }
 
-/// The same loops compiled for AVX2+FMA, chosen at run time: the portable build targets
-/// baseline x86-64, whose 128-bit vectors leave most of a modern core idle.
-#[cfg(target_arch = "x86_64")]
-mod simd {
-    pub fn has_avx2_fma() -> bool {
-        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-    }
-
-    /// Runs `f` compiled with AVX2+FMA: `f`'s body is inlined into this instantiation.
-    #[target_feature(enable = "avx2,fma")]
-    #[inline]
-    pub unsafe fn with_avx2_fma<R>(f: impl FnOnce() -> R) -> R {
-        f()
-    }
+/// What a cross-attention call asks of every row.
+struct Rows<'a> {
+    q: &'a [f32],
+    block_of_row: &'a [usize],
+    len_of_row: &'a [usize],
+    heads: usize,
+    scale: f32,
+    /// Weights averaged over heads (else the first head's).
+    mean: bool,
 }
 
 #[inline(always)]

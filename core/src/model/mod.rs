@@ -7,6 +7,7 @@ pub mod erased;
 pub mod generated;
 pub mod onnx_model;
 mod output;
+mod rows;
 pub mod transformer;
 
 use crate::error::Result;

@@ -14,6 +14,10 @@
 //! Larger generators (32k-token text vocabularies) stay f32 in burn, with the log-softmax
 //! still in f64; the choice depends only on the model's shape, so every host makes the same one.
 
+use super::rows::for_row_chunks;
+#[cfg(target_arch = "x86_64")]
+use super::rows::simd;
+
 /// Largest vocab × d_model computed in f64 on the host (e.g. 1024 tokens at d_model 256).
 pub const HOST_F64_LIMIT: usize = 1 << 18;
 
@@ -42,13 +46,29 @@ impl OutputLayer {
         self.weight.len() / self.d_model.max(1)
     }
 
-    /// Log-probabilities (`rows × vocab`) for decoder outputs `hidden` (`rows × d_model`).
+    /// Log-probabilities (`rows × vocab`) for decoder outputs `hidden` (`rows × d_model`),
+    /// row-parallel ([`for_row_chunks`]).
     pub fn log_probs(&self, hidden: &[f32]) -> Vec<f64> {
         let (d, vocab) = (self.d_model, self.vocab());
-        let mut out = Vec::with_capacity(hidden.len() / d.max(1) * vocab);
+        let mut out = vec![0f64; hidden.len() / d.max(1) * vocab];
+        for_row_chunks::<f64, f64, _>(&mut out, vocab, None, |rows, out, _| {
+            let hidden = &hidden[rows.start * d..rows.end * d];
+            #[cfg(target_arch = "x86_64")]
+            if simd::has_avx2_fma() {
+                // SAFETY: the CPU supports AVX2 and FMA (checked just above).
+                return unsafe { simd::with_avx2_fma(|| self.log_probs_into(hidden, out)) };
+            }
+            self.log_probs_into(hidden, out)
+        });
+        out
+    }
+
+    #[inline(always)]
+    fn log_probs_into(&self, hidden: &[f32], out: &mut [f64]) {
+        let (d, vocab) = (self.d_model, self.vocab());
         let mut h = vec![0f64; d];
         let mut logits = vec![0f64; vocab];
-        for row in hidden.chunks_exact(d) {
+        for (row, out) in hidden.chunks_exact(d).zip(out.chunks_exact_mut(vocab)) {
             for (x, &v) in h.iter_mut().zip(row) {
                 *x = f64::from(v);
             }
@@ -59,13 +79,13 @@ impl OutputLayer {
                 let w = &self.weight[v * d..(v + 1) * d];
                 *logit = dot(w, &h) + self.bias.as_ref().map_or(0.0, |b| f64::from(b[v]));
             }
-            log_softmax(&logits, &mut out);
+            log_softmax(&logits, out);
         }
-        out
     }
 }
 
 impl HostNorm {
+    #[inline(always)]
     fn apply(&self, x: &mut [f64]) {
         let n = x.len() as f64;
         let mean = x.iter().sum::<f64>() / n;
@@ -77,6 +97,7 @@ impl HostNorm {
     }
 }
 
+#[inline(always)]
 fn dot(w: &[f32], h: &[f64]) -> f64 {
     let mut acc = [0f64; LANES];
     let (wc, wr) = w.split_at(w.len() - w.len() % LANES);
@@ -93,23 +114,26 @@ fn dot(w: &[f32], h: &[f64]) -> f64 {
 
 /// Log-softmax of each `vocab`-long row of f32 logits (a generator computed in burn), in f64.
 pub fn log_softmax_f32(logits: &[f32], vocab: usize) -> Vec<f64> {
-    let mut out = Vec::with_capacity(logits.len());
+    let mut out = vec![0f64; logits.len()];
     let mut row64 = vec![0f64; vocab];
-    for row in logits.chunks_exact(vocab) {
+    for (row, out) in logits.chunks_exact(vocab).zip(out.chunks_exact_mut(vocab)) {
         for (x, &v) in row64.iter_mut().zip(row) {
             *x = f64::from(v);
         }
-        log_softmax(&row64, &mut out);
+        log_softmax(&row64, out);
     }
     out
 }
 
-/// Appends the log-softmax of `logits`.
-fn log_softmax(logits: &[f64], out: &mut Vec<f64>) {
+/// The log-softmax of `logits`, into `out`.
+#[inline(always)]
+fn log_softmax(logits: &[f64], out: &mut [f64]) {
     let max = logits.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let sum: f64 = logits.iter().map(|&x| (x - max).exp()).sum();
     let norm = max + sum.ln();
-    out.extend(logits.iter().map(|&x| x - norm));
+    for (o, &x) in out.iter_mut().zip(logits) {
+        *o = x - norm;
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,88 @@
+//! Row-parallel host kernels: the decoder's host work (attention over the caches, the f64
+//! output layer) is independent per hypothesis row, so its output buffers are cut into chunks
+//! of whole rows and filled on rayon's pool when the `parallel` feature is on (native hosts),
+//! in one pass otherwise (wasm). Each row is computed by the same code in the same order
+//! whichever chunk it falls in, so the answers do not depend on the thread count.
+
+use std::ops::Range;
+
+/// Rows per chunk: enough work per task to amortize scheduling, and several chunks per thread
+/// so that rows of different lengths balance out.
+#[cfg(feature = "parallel")]
+fn rows_per_chunk(rows: usize) -> usize {
+    let threads = rayon::current_num_threads();
+    if threads <= 1 {
+        return rows.max(1);
+    }
+    rows.div_ceil(threads * 4).max(4)
+}
+
+/// Calls `work(rows, out_rows, aux_rows)` over consecutive chunks of rows, where `out` holds
+/// `out_len` values per row and `aux` (when given) `aux_len` values per row.
+pub fn for_row_chunks<T, U, F>(out: &mut [T], out_len: usize, aux: Option<(&mut [U], usize)>, work: F)
+where
+    T: Send,
+    U: Send,
+    F: Fn(Range<usize>, &mut [T], Option<&mut [U]>) + Sync + Send,
+{
+    let rows = out.len() / out_len.max(1);
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        let n = rows_per_chunk(rows);
+        if n < rows {
+            let range = |i: usize| i * n..((i + 1) * n).min(rows);
+            match aux {
+                Some((aux, aux_len)) => out
+                    .par_chunks_mut(n * out_len)
+                    .zip(aux.par_chunks_mut(n * aux_len))
+                    .enumerate()
+                    .for_each(|(i, (o, a))| work(range(i), o, Some(a))),
+                None => out.par_chunks_mut(n * out_len).enumerate().for_each(|(i, o)| work(range(i), o, None)),
+            }
+            return;
+        }
+    }
+    work(0..rows, out, aux.map(|(a, _)| a));
+}
+
+/// The same loops compiled for AVX2+FMA, chosen at run time: the portable build targets
+/// baseline x86-64, whose 128-bit vectors leave most of a modern core idle. (Rust never
+/// contracts `a * b + c` into a fused multiply-add by itself, so the answers stay those of the
+/// portable code, and of wasm.)
+#[cfg(target_arch = "x86_64")]
+pub mod simd {
+    pub fn has_avx2_fma() -> bool {
+        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+    }
+
+    /// Runs `f` compiled with AVX2+FMA: `f`'s body is inlined into this instantiation.
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    pub unsafe fn with_avx2_fma<R>(f: impl FnOnce() -> R) -> R {
+        f()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_row_once_in_order() {
+        for rows in [0, 1, 7, 150] {
+            let mut out = vec![0usize; rows * 3];
+            let mut aux = vec![0u8; rows * 2];
+            for_row_chunks(&mut out, 3, Some((&mut aux, 2)), |range, o, a| {
+                assert_eq!(o.len(), range.len() * 3);
+                for (k, r) in range.clone().enumerate() {
+                    o[k * 3..k * 3 + 3].fill(r + 1);
+                }
+                a.expect("aux").fill(1);
+            });
+            let want: Vec<usize> = (0..rows).flat_map(|r| [r + 1; 3]).collect();
+            assert_eq!(out, want);
+            assert!(aux.iter().all(|&x| x == 1));
+        }
+    }
+}
