@@ -29,7 +29,8 @@ fn bad_arguments_are_named() {
 fn listens_on_the_port_it_prints() {
     let root = std::env::temp_dir().join(format!("retort-s3-server-{}", std::process::id()));
     std::fs::create_dir_all(&root).expect("root");
-    let mut child = s3_server().args(["--port", "0", "--root"]).arg(&root).stdout(Stdio::piped()).spawn().expect("start");
+    let mut child =
+        s3_server().args(["--port", "0", "--root"]).arg(&root).stdout(Stdio::piped()).spawn().expect("start");
     let mut line = String::new();
     BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("first line");
     let port: u16 = line.trim().trim_start_matches("{\"port\": ").trim_end_matches('}').parse().expect("a port");
