@@ -4,7 +4,7 @@
 # arm64 checks, the wasm build and the browser tests.
 # Usage: scripts/test.sh               (everything)
 #        SKIP_WASM=1 scripts/test.sh    (skips the wasm build and the browser tests)
-#        SKIP_AARCH64=1 scripts/test.sh (skips the arm64 Lambda binary under qemu)
+#        SKIP_AARCH64=1 scripts/test.sh (skips the arm64 Lambda binary and the aarch64 wheel under qemu)
 #        SKIP_FUZZ=1 scripts/test.sh    (skips the bounded fuzzing run, scripts/fuzz.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,6 +48,14 @@ fi
 
 step "Lambda: SAM template, deployment zip, arm64 bootstrap under qemu"
 scripts/test-lambda.sh
+
+if [ "${SKIP_AARCH64:-0}" != 1 ]; then
+  # The Linux aarch64 wheel, cross-built in the arm64-check profile so that it reuses the arm64
+  # Lambda check's build of the core, imported by an arm64 CPython under qemu and compared with
+  # the x86-64 wheel's answers.
+  step "Python aarch64: the wheel cross-built, checked in an arm64 CPython under qemu"
+  scripts/build-wheel-aarch64.sh --profile arm64-check
+fi
 
 if [ "${SKIP_WASM:-0}" != 1 ]; then
   # One wasm build: test-web.sh builds retort-wasm (and so the core) with the web's size
