@@ -53,9 +53,11 @@ export function onmt12BundleWithTask(task) {
 export const deviation = { score: 0, attention: 0 };
 
 /**
- * Asserts wasm and native predictions agree: tokens equal, scores and attention within `tol`
- * (absolute). Scores are f64 sums of log-probabilities whose output layer runs in f64 on both
- * hosts, so what remains is the f32 decoder's last bits (FMA natively, none in wasm).
+ * Asserts wasm and native predictions agree: tokens equal, attention within `tol` (absolute),
+ * scores within `tol` per token. Scores are f64 sums of log-probabilities whose output layer runs
+ * in f64 on both hosts, so what remains is the f32 decoder's last bits (FMA natively, none in
+ * wasm; which native kernels run depends on the CPU), one such difference per token: a 60-token
+ * greedy answer differed by 1.6e-5 on an AMD EPYC, where a flat 1e-5 failed.
  */
 export function assertSame(assert, wasm, native, tol, label = '') {
   assert.equal(wasm.length, native.length, `${label}: number of inputs`);
@@ -66,7 +68,7 @@ export function assertSame(assert, wasm, native, tol, label = '') {
       assert.deepEqual(w[k].tokens, n[k].tokens, `${label} input ${i} rank ${k}: tokens`);
       const d = Math.abs(w[k].score - n[k].score);
       deviation.score = Math.max(deviation.score, d);
-      assert.ok(d <= tol,
+      assert.ok(d <= tol * Math.max(1, n[k].tokens.length),
         `${label} input ${i} rank ${k}: score ${w[k].score} vs native ${n[k].score}`);
       if (n[k].attention) {
         const a = w[k].attention;
