@@ -39,14 +39,6 @@ retort_ensure_debian_rust
 retort_apt_install gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 
 target_dir="${RETORT_AARCH64_TARGET_DIR:-$RETORT_ROOT/target/aarch64}"
-sysroot="$("$DEB_RUSTC" --print sysroot)"
-build_std=()
-if compgen -G "$sysroot/lib/rustlib/$TARGET/lib/libstd-*.rlib" >/dev/null; then
-    retort_log "using the prebuilt $TARGET std in $sysroot/lib/rustlib/$TARGET"
-else
-    build_std=("-Zbuild-std=std,panic_abort")
-    retort_log "no prebuilt $TARGET std: building it from rust-web-src (-Zbuild-std)"
-fi
 
 retort_log "rustc: $("$DEB_RUSTC" --version)"
 retort_log "cargo: $("$DEB_CARGO" --version)"
@@ -57,16 +49,10 @@ retort_log "rustflags: ${RETORT_AARCH64_RUSTFLAGS:-(none)}"
 cd "$RETORT_ROOT"
 start=$(date +%s)
 (
-    unset RUSTFLAGS CARGO_ENCODED_RUSTFLAGS
+    retort_aarch64_cross_env
     export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS="${RETORT_AARCH64_RUSTFLAGS:-}"
-    export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
-    # for crates that compile C through the cc crate
-    export CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc
-    export CXX_aarch64_unknown_linux_gnu=aarch64-linux-gnu-g++
-    export AR_aarch64_unknown_linux_gnu=aarch64-linux-gnu-ar
-    export RUSTC_BOOTSTRAP=1
     retort_deb_cargo build \
-        "${build_std[@]+"${build_std[@]}"}" \
+        "${RETORT_AARCH64_BUILD_STD[@]+"${RETORT_AARCH64_BUILD_STD[@]}"}" \
         --target "$TARGET" \
         --target-dir "$target_dir" \
         -p "$RETORT_PACKAGE" \

@@ -62,26 +62,17 @@ printf '#!/bin/sh\nunset RUSTC_WORKSPACE_WRAPPER CLIPPY_ARGS\nPATH="/usr/bin:$PA
     "$DEB_RUSTC" "$DEB_RUSTDOC" "$DEB_CARGO" >"$shim/cargo"
 chmod +x "$shim/cargo"
 
-build_std=()
-sysroot="$("$DEB_RUSTC" --print sysroot)"
-compgen -G "$sysroot/lib/rustlib/$TARGET/lib/libstd-*.rlib" >/dev/null || build_std=(-Zbuild-std=std,panic_abort)
-
 rm -f "$out"/retort_seq2seq-*.whl
 retort_log "maturin build --target $TARGET --profile $profile (Debian rustc $(retort_deb_rustc_version))"
 start=$(date +%s)
 (
-    unset RUSTFLAGS CARGO_ENCODED_RUSTFLAGS
+    retort_aarch64_cross_env
     export PATH="$shim:$PATH"
-    export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
-    export CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc
-    export CXX_aarch64_unknown_linux_gnu=aarch64-linux-gnu-g++
-    export AR_aarch64_unknown_linux_gnu=aarch64-linux-gnu-ar
-    export RUSTC_BOOTSTRAP=1
     cd "$root/host-python"
     # The same target dir as scripts/build-aarch64.sh, so the arm64-check profile reuses the
     # Lambda check's dependencies.
     "$venv/bin/maturin" build --locked --target "$TARGET" --profile "$profile" \
-        --target-dir "$target/aarch64" "${build_std[@]+"${build_std[@]}"}" --out "$out" >&2
+        --target-dir "$target/aarch64" "${RETORT_AARCH64_BUILD_STD[@]+"${RETORT_AARCH64_BUILD_STD[@]}"}" --out "$out" >&2
 )
 wheel=$(ls "$out"/retort_seq2seq-*.whl)
 retort_log "built $(basename "$wheel"): $(retort_size "$wheel") in $(($(date +%s) - start)) s"

@@ -148,6 +148,29 @@ retort_deb_cargo() {
         env -u RUSTC_WORKSPACE_WRAPPER -u CLIPPY_ARGS "$DEB_CARGO" "$@"
 }
 
+# The aarch64-unknown-linux-gnu cross build's settings, shared by scripts/build-aarch64.sh and
+# scripts/build-wheel-aarch64.sh: bookworm's cross gcc links (and compiles C for the cc crate)
+# against its glibc sysroot; std comes from rust-web-src (-Zbuild-std, which needs
+# RUSTC_BOOTSTRAP) when Debian ships no prebuilt aarch64 std. Exports the environment (call it
+# in the subshell that builds) and sets RETORT_AARCH64_BUILD_STD to the extra cargo arguments.
+retort_aarch64_cross_env() {
+    local target=aarch64-unknown-linux-gnu sysroot
+    unset RUSTFLAGS CARGO_ENCODED_RUSTFLAGS
+    export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
+    export CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc
+    export CXX_aarch64_unknown_linux_gnu=aarch64-linux-gnu-g++
+    export AR_aarch64_unknown_linux_gnu=aarch64-linux-gnu-ar
+    export RUSTC_BOOTSTRAP=1
+    sysroot="$("$DEB_RUSTC" --print sysroot)"
+    RETORT_AARCH64_BUILD_STD=()
+    if compgen -G "$sysroot/lib/rustlib/$target/lib/libstd-*.rlib" >/dev/null; then
+        retort_log "using the prebuilt $target std in $sysroot/lib/rustlib/$target"
+    else
+        RETORT_AARCH64_BUILD_STD=(-Zbuild-std=std,panic_abort)
+        retort_log "no prebuilt $target std: building it from rust-web-src (-Zbuild-std)"
+    fi
+}
+
 # Human-readable size of a file (bytes and MiB).
 retort_size() {
     local b
