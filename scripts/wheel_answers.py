@@ -22,7 +22,7 @@ def answers():
     import retort
 
     inputs = (ROOT / "fixtures" / "golden" / "inputs.txt").read_text().split("\n")
-    # qemu runs the unoptimised CI build slowly (24 inputs took 4-5 minutes): 8 inputs x 3 option sets
+    # qemu runs the unoptimised CI build slowly (24 inputs took 3-5 minutes): 8 inputs x 3 option sets
     # (24 hypotheses in the n-best run) cover beam, n-best, greedy and length penalty.
     inputs = [line for line in inputs if line.strip()][:8]
     translator = retort.Translator()
