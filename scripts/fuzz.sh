@@ -78,6 +78,24 @@ for target in "${TARGETS[@]}"; do
   ) >"target/$target.log" 2>&1 || status=$?
   grep -a -E '^stat::(number_of_executed_units|peak_rss_mb)' "target/$target.log" || true
   findings=$(find "$artifacts" -type f -newer "$started")
+  # A "slow unit" (one input over libFuzzer's 10 s report threshold, below -timeout's crash) is
+  # re-run alone: if it is fast now, the machine stalled rather than the parser (a VM snapshot
+  # once made a 0.6 ms input "take" 20 s). It is reported and kept, not counted as a finding.
+  if [ "$status" -eq 0 ]; then
+    kept=""
+    for f in $findings; do
+      case "$(basename "$f")" in
+        slow-unit-*)
+          ms=$("$BIN_DIR/$target" -timeout="$TIMEOUT_S" "$f" 2>&1 | sed -n 's/^Executed .* in \([0-9]*\) ms$/\1/p')
+          if [ -n "$ms" ] && [ "$ms" -lt 1000 ]; then
+            echo "== slow unit not reproduced ($ms ms alone; the machine stalled): fuzz/$f"
+            continue
+          fi ;;
+      esac
+      kept="$kept $f"
+    done
+    findings=${kept# }
+  fi
   if [ "$status" -ne 0 ] || [ -n "$findings" ]; then
     failed+=("$target")
     tail -n 40 "target/$target.log" | cat -v
