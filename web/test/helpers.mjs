@@ -56,7 +56,7 @@ export const deviation = { score: 0, attention: 0 };
  * Asserts wasm and native predictions agree: tokens equal, attention within `tol` (absolute),
  * scores within `tol` per token. Scores are f64 sums of log-probabilities whose output layer runs
  * in f64 on both hosts, so what remains is the f32 decoder's last bits (FMA natively, none in
- * wasm; which native kernels run depends on the CPU), one such difference per token: a 60-token
+ * wasm; which native kernels run depends on the CPU), one such difference per token: a 100-token
  * greedy answer differed by 1.6e-5 on an AMD EPYC, where a flat 1e-5 failed.
  */
 export function assertSame(assert, wasm, native, tol, label = '') {
