@@ -9,9 +9,7 @@
 
 use std::ops::Range;
 
-use super::rows::for_row_chunks;
-#[cfg(target_arch = "x86_64")]
-use super::rows::simd;
+use super::rows::{fastest, for_row_chunks};
 
 /// Self-attention keys/values of every step, plus the ancestry that links rows across steps.
 #[derive(Default)]
@@ -76,12 +74,7 @@ impl StepCache {
         let d = q.len() / lineage.len().max(1);
         let mut ctx = vec![0f32; q.len()];
         for_row_chunks::<f32, f32, _>(&mut ctx, d, None, |rows, out, _| {
-            #[cfg(target_arch = "x86_64")]
-            if simd::has_avx2_fma() {
-                // SAFETY: the CPU supports AVX2 and FMA (checked just above).
-                return unsafe { simd::with_avx2_fma(|| self.attend_rows(layer, q, lineage, heads, scale, rows, out)) };
-            }
-            self.attend_rows(layer, q, lineage, heads, scale, rows, out)
+            fastest(|| self.attend_rows(layer, q, lineage, heads, scale, rows, out))
         });
         ctx
     }
@@ -184,12 +177,7 @@ impl Memory {
         let probs = probs_out.map(|(p, _)| (p, self.src_max));
         let rows_of = Rows { q, block_of_row, len_of_row, heads, scale, mean };
         for_row_chunks(&mut ctx, self.d, probs, |rows, out, probs| {
-            #[cfg(target_arch = "x86_64")]
-            if simd::has_avx2_fma() {
-                // SAFETY: the CPU supports AVX2 and FMA (checked just above).
-                return unsafe { simd::with_avx2_fma(|| self.attend_rows(layer, &rows_of, rows, out, probs)) };
-            }
-            self.attend_rows(layer, &rows_of, rows, out, probs)
+            fastest(|| self.attend_rows(layer, &rows_of, rows, out, probs))
         });
         ctx
     }

@@ -14,9 +14,7 @@
 //! Larger generators (32k-token text vocabularies) stay f32 in burn, with the log-softmax
 //! still in f64; the choice depends only on the model's shape, so every host makes the same one.
 
-use super::rows::for_row_chunks;
-#[cfg(target_arch = "x86_64")]
-use super::rows::simd;
+use super::rows::{fastest, for_row_chunks};
 
 /// Largest vocab × d_model computed in f64 on the host (e.g. 1024 tokens at d_model 256).
 pub const HOST_F64_LIMIT: usize = 1 << 18;
@@ -53,12 +51,7 @@ impl OutputLayer {
         let mut out = vec![0f64; hidden.len() / d.max(1) * vocab];
         for_row_chunks::<f64, f64, _>(&mut out, vocab, None, |rows, out, _| {
             let hidden = &hidden[rows.start * d..rows.end * d];
-            #[cfg(target_arch = "x86_64")]
-            if simd::has_avx2_fma() {
-                // SAFETY: the CPU supports AVX2 and FMA (checked just above).
-                return unsafe { simd::with_avx2_fma(|| self.log_probs_into(hidden, out)) };
-            }
-            self.log_probs_into(hidden, out)
+            fastest(|| self.log_probs_into(hidden, out))
         });
         out
     }

@@ -46,22 +46,26 @@ where
     work(0..rows, out, aux.map(|(a, _)| a));
 }
 
-/// The same loops compiled for AVX2+FMA, chosen at run time: the portable build targets
-/// baseline x86-64, whose 128-bit vectors leave most of a modern core idle. (Rust never
-/// contracts `a * b + c` into a fused multiply-add by itself, so the answers stay those of the
-/// portable code, and of wasm.)
-#[cfg(target_arch = "x86_64")]
-pub mod simd {
-    pub fn has_avx2_fma() -> bool {
-        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+/// Runs `f` compiled for AVX2+FMA when the CPU has them, as compiled for the build's baseline
+/// otherwise: the portable build targets baseline x86-64, whose 128-bit vectors leave most of a
+/// modern core idle. `f`'s body is inlined into each instantiation, so mark the kernels it calls
+/// `#[inline(always)]`. (Rust never contracts `a * b + c` into a fused multiply-add by itself,
+/// so the answers stay those of the portable code, and of wasm.)
+#[inline(always)]
+pub fn fastest<R>(f: impl FnOnce() -> R) -> R {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU supports AVX2 and FMA (checked just above).
+        return unsafe { with_avx2_fma(f) };
     }
+    f()
+}
 
-    /// Runs `f` compiled with AVX2+FMA: `f`'s body is inlined into this instantiation.
-    #[target_feature(enable = "avx2,fma")]
-    #[inline]
-    pub unsafe fn with_avx2_fma<R>(f: impl FnOnce() -> R) -> R {
-        f()
-    }
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+unsafe fn with_avx2_fma<R>(f: impl FnOnce() -> R) -> R {
+    f()
 }
 
 #[cfg(test)]
