@@ -55,7 +55,7 @@ class Translator:
     def __init__(
         self,
         model: Model = None,
-        compute_type: Literal["auto", "default", "float32"] = "auto",
+        compute_type: Literal["auto", "default", "float32", "f32", "int8", "int8_float32"] = "auto",
         intra_threads: int = 0,
     ) -> None: ...
     def translate_batch(
@@ -77,6 +77,8 @@ class Translator:
     def tokenize(self, text: str) -> list[str]: ...
     @property
     def default_options(self) -> dict[str, Any]: ...
+    @property
+    def compute_type(self) -> Literal["float32", "int8"]: ...
     @property
     def model_name(self) -> str: ...
     @property

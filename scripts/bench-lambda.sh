@@ -2,7 +2,9 @@
 # Lambda deployment size and cold start for the Molecular Transformer shape (4+4 layers,
 # d_model 256, 8 heads, ff 2048), next to the seed's PyTorch deployment.
 #
-# Usage: scripts/bench-lambda.sh [--runs N] [--storage f32|f16]
+# Usage: scripts/bench-lambda.sh [--runs N] [--storage f32|f16|int8] [--profile lambda|release]
+# (--profile: the bootstrap's cargo profile, passed to scripts/package-lambda.sh; release reuses
+# the workspace build, lambda is what ships: smaller, and a build of its own)
 # Cold start = emulator (and bootstrap) process start -> first answer received, one input at
 # beam 5, through the Lambda Runtime API emulator on loopback; N fresh processes (default 5),
 # median reported. The model comes from scripts/bench.sh --model-only (bench/.work/mt.retort).
@@ -11,11 +13,13 @@ cd "$(dirname "$0")/.."
 log() { printf '[bench-lambda] %s\n' "$*" >&2; }
 runs=5
 storage=f32
+profile=lambda
 while [ $# -gt 0 ]; do
     case "$1" in
         --runs) runs="$2"; shift 2 ;;
         --storage) storage="$2"; shift 2 ;;
-        -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --profile) profile="$2"; shift 2 ;;
+        -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) log "unknown argument $1"; exit 2 ;;
     esac
 done
@@ -23,11 +27,12 @@ work=bench/.work/lambda
 mkdir -p "$work"
 cargo build --release --locked --workspace >&2
 bundle="$(scripts/bench.sh --model-only --skip-build | tail -1)"
-if [ "$storage" = f16 ]; then
-    target/release/retort import bench/.work/mt-ct2 -o "$work/mt-f16.retort" --storage f16 --tokenizer smiles >&2
-    bundle="$work/mt-f16.retort"
+if [ "$storage" != f32 ]; then
+    # int8 bundles are computed in int8 by the function (COMPUTE_TYPE=auto)
+    target/release/retort import bench/.work/mt-ct2 -o "$work/mt-$storage.retort" --storage "$storage" --tokenizer smiles >&2
+    bundle="$work/mt-$storage.retort"
 fi
-scripts/package-lambda.sh --arch x86_64 --model "$bundle" --out "$work" >&2
+scripts/package-lambda.sh --arch x86_64 --profile "$profile" --model "$bundle" --out "$work" >&2
 python3 - "$work/retort-lambda-x86_64.zip" "$bundle" "$runs" <<'PY'
 import json, os, statistics, subprocess, sys, tempfile, time, urllib.request, zipfile
 zip_path, bundle, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])

@@ -97,8 +97,11 @@ log "CTranslate2 sweep"
   --max-length "$BENCH_MAX_LENGTH" --batch-size "$BENCH_BATCH" --repeat "$BENCH_REPEAT" \
   --compute-types "$BENCH_CT2_COMPUTE" --beam-sizes "$BENCH_BEAMS" --thread-counts "$BENCH_THREADS" \
   --out "$WORK/ct2.json"
+log "retort import $BUNDLE -> ${BUNDLE%.retort}-int8.retort (int8 storage)"
+"$RETORT" import "$BUNDLE" -o "${BUNDLE%.retort}-int8.retort" --storage int8 >&2
 log "Retort sweep"
-"$PY" bench/harness.py retort-sweep --retort "$RETORT" --model "$BUNDLE" --inputs "$INPUTS" \
+"$PY" bench/harness.py retort-sweep --retort "$RETORT" --model "$BUNDLE" --int8-model "${BUNDLE%.retort}-int8.retort" \
+  --compute-types "$BENCH_CT2_COMPUTE" --inputs "$INPUTS" \
   --limit "$BENCH_LIMIT" --max-length "$BENCH_MAX_LENGTH" --batch-size "$BENCH_BATCH" \
   --repeat "$BENCH_REPEAT" --beam-sizes "$BENCH_BEAMS" --thread-counts "$BENCH_THREADS" \
   --out "$WORK/retort.json"

@@ -32,6 +32,9 @@ clippy_driver=$(rustup which clippy-driver 2>/dev/null || command -v clippy-driv
 export RUSTC_WORKSPACE_WRAPPER="$clippy_driver"
 export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
 
+step "feature pins: the wheel and CLI builds will reuse the workspace build (scripts/check-feature-pins.sh)"
+scripts/check-feature-pins.sh
+
 step "native: clippy -D warnings, unit, golden and end-to-end tests, Lambda through its emulator (release profile, one build)"
 # --all-targets as clippy would lint them: every test, example and binary.
 cargo test --release --workspace --all-targets --locked

@@ -171,6 +171,9 @@ impl TensorData {
 pub struct Bundle {
     pub meta: BundleMeta,
     pub tensors: HashMap<String, TensorData>,
+    /// How the file it was read from stored the weights (f32 for a bundle built in memory):
+    /// what `ComputeType::Auto` follows.
+    pub stored_as: StorageType,
 }
 
 impl Bundle {
@@ -416,7 +419,14 @@ impl Bundle {
                 return Err(Error::Tensor { name, problem: "is both stored and marked as computed".into() });
             }
         }
-        let bundle = Bundle { meta, tensors };
+        let stored_as = if layout.iter().any(|(_, d, _)| *d == Dtype::I8) {
+            StorageType::Int8
+        } else if layout.iter().any(|(_, d, _)| *d == Dtype::F16) {
+            StorageType::F16
+        } else {
+            StorageType::F32
+        };
+        let bundle = Bundle { meta, tensors, stored_as };
         bundle.validate()?;
         Ok(bundle)
     }
@@ -501,15 +511,11 @@ fn f32_bytes(data: &[f32]) -> Vec<u8> {
 /// rows (output features, vocabulary entries) differ in magnitude; symmetric because the
 /// weights are centred on zero and it keeps decoding one multiply. A zero row gets scale 0.
 fn quantize_rows(data: &[f32], rows: usize, cols: usize) -> (Vec<i8>, Vec<f32>) {
-    let mut q = Vec::with_capacity(data.len());
-    let mut scales = Vec::with_capacity(rows);
-    for row in data.chunks_exact(cols.max(1)).take(rows) {
-        let scale = row.iter().fold(0f32, |m, x| m.max(x.abs())) / 127.0;
-        scales.push(scale);
-        // `as` saturates; the clamp is for x / scale landing a hair past 127 by rounding.
-        q.extend(row.iter().map(|x| if scale > 0.0 { (x / scale).round().clamp(-127.0, 127.0) as i8 } else { 0 }));
+    let mut q = vec![0i8; rows * cols];
+    let mut scales = vec![0f32; rows]; // stays 0 for rows of zero width
+    for ((row, out), scale) in data.chunks_exact(cols.max(1)).zip(q.chunks_exact_mut(cols.max(1))).zip(&mut scales) {
+        *scale = crate::model::int8::quantize_row(row, out);
     }
-    scales.resize(rows, 0.0); // rows of zero width
     (q, scales)
 }
 

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 
 use crate::bundle::{Bundle, BundleMeta};
+use crate::compute::ComputeType;
 use crate::error::{Error, Result};
 use crate::model::erased::BoxedModel;
 use crate::model::generated::{find_loader, GeneratedModelLoader};
@@ -73,6 +74,12 @@ impl Engine {
     /// Like [`from_bundle`](Self::from_bundle); a bundle made for an ONNX-generated model is
     /// loaded with the matching one of `generated` (the models this host was built with).
     pub fn from_bundle_with(bundle: &Bundle, generated: &[&dyn GeneratedModelLoader]) -> Result<Engine> {
+        Engine::load(bundle, generated, ComputeType::Auto)
+    }
+
+    /// Like [`from_bundle_with`](Self::from_bundle_with), with the linear layers' arithmetic
+    /// chosen (`Auto`: as the bundle stores its weights).
+    pub fn load(bundle: &Bundle, generated: &[&dyn GeneratedModelLoader], compute: ComputeType) -> Result<Engine> {
         let meta = bundle.meta.clone();
         let src = SideTokenizer::from_json(&meta.src_tokenizer, meta.tokenizer_kind)?;
         let tgt = SideTokenizer::from_json(&meta.tgt_tokenizer, meta.tokenizer_kind)?;
@@ -87,7 +94,13 @@ impl Engine {
             )));
         }
         let model = match &meta.generated {
-            None => EngineModel::Native(Transformer::from_bundle(bundle)?),
+            None => EngineModel::Native(Transformer::load(bundle, compute)?),
+            Some(_) if compute.resolve(bundle.stored_as) == ComputeType::Int8 => {
+                return Err(Error::InvalidOption {
+                    option: "compute_type",
+                    problem: "int8 compute is not available for ONNX-generated models; use auto or f32".into(),
+                })
+            }
             Some(g) => EngineModel::Generated(find_loader(g, generated)?.load(bundle)?),
         };
         Ok(Engine { model, src, tgt, meta })
@@ -95,6 +108,14 @@ impl Engine {
 
     pub fn meta(&self) -> &BundleMeta {
         &self.meta
+    }
+
+    /// The arithmetic the model runs in (never `Auto`).
+    pub fn compute_type(&self) -> ComputeType {
+        match &self.model {
+            EngineModel::Native(t) => t.compute_type(),
+            EngineModel::Generated(_) => ComputeType::F32,
+        }
     }
 
     /// The bundle's recommended decoding options.

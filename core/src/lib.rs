@@ -2,6 +2,7 @@
 //! (native CLI, AWS Lambda, the browser through WebAssembly). No I/O, no async, no AWS.
 
 pub mod bundle;
+pub mod compute;
 pub mod engine;
 pub mod error;
 pub mod model;
@@ -14,6 +15,7 @@ pub mod testing;
 pub mod tokenize;
 
 pub use bundle::{Bundle, BundleMeta, ModelTask, Provenance, StorageType, TensorData, TokenizerKind};
+pub use compute::ComputeType;
 pub use engine::{Engine, Prediction, TokenInput, Translation};
 pub use error::{Error, Result};
 pub use options::{TranslateOptions, UnknownTokens};

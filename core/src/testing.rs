@@ -111,7 +111,7 @@ pub fn random_bundle(spec: ModelSpec, seed: u64) -> Result<Bundle> {
         generated: None,
         computed_positions: Vec::new(),
     };
-    Ok(Bundle { meta, tensors })
+    Ok(Bundle { meta, tensors, stored_as: StorageType::F32 })
 }
 
 /// A bundle's file bytes written without validation, checksums recomputed: what an attacker

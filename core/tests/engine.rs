@@ -4,7 +4,7 @@
 use retort_core::options::{LengthPenalty, TranslateOptions};
 use retort_core::spec::{names, Activation, ModelSpec, NormPosition};
 use retort_core::testing::{random_bundle, small_spec};
-use retort_core::{Bundle, Engine, Error, StorageType};
+use retort_core::{Bundle, ComputeType, Engine, Error, StorageType};
 
 fn inputs() -> Vec<String> {
     [
@@ -456,4 +456,78 @@ fn progress_counts_each_finished_input_within_a_batch() {
         let want: Vec<(usize, usize)> = (1..=inputs.len()).map(|d| (d, inputs.len())).collect();
         assert_eq!(calls, want, "{opts:?}");
     }
+}
+
+// ---------------------------------------------------------------- int8 compute
+
+#[test]
+fn int8_compute_follows_storage_and_reuses_an_int8_bundles_integers() {
+    let bundle = random_bundle(small_spec(40), 21).expect("bundle");
+    let f32_engine = Engine::load(&bundle, &[], ComputeType::Auto).expect("f32");
+    assert_eq!(f32_engine.compute_type(), ComputeType::F32);
+    let quantized_at_load = Engine::load(&bundle, &[], ComputeType::Int8).expect("int8 at load");
+    assert_eq!(quantized_at_load.compute_type(), ComputeType::Int8);
+    let stored = Bundle::from_bytes(&bundle.to_bytes(StorageType::Int8).expect("int8 bytes")).expect("read");
+    assert_eq!(stored.stored_as, StorageType::Int8);
+    assert_eq!(Engine::load(&stored, &[], ComputeType::Auto).expect("auto").compute_type(), ComputeType::Int8);
+    assert_eq!(Engine::load(&stored, &[], ComputeType::F32).expect("f32").compute_type(), ComputeType::F32);
+
+    // The int8 file also quantizes the embeddings (and so the tied generator), which int8
+    // compute of an f32 bundle leaves in f32. Given the file's linear weights and the original
+    // embeddings, int8 compute must find the file's integers again and decode the same.
+    let mut linear_from_file = bundle.clone();
+    for (name, t) in &stored.tensors {
+        let embedding = [names::SRC_EMB, names::TGT_EMB, names::GENERATOR_WEIGHT].contains(&name.as_str());
+        if t.shape.len() == 2 && !embedding && !name.ends_with(".pos") {
+            linear_from_file.tensors.insert(name.clone(), t.clone());
+        }
+    }
+    let requantized = Engine::load(&linear_from_file, &[], ComputeType::Int8).expect("requantized");
+    let opts = TranslateOptions { beam_size: 4, n_best: 3, max_length: 20, ..Default::default() };
+    let (a, b) = (
+        quantized_at_load.translate(&inputs(), &opts).expect("a"),
+        requantized.translate(&inputs(), &opts).expect("b"),
+    );
+    for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+        for (p, q) in x.predictions.iter().zip(&y.predictions) {
+            assert_eq!(p.tokens, q.tokens, "input {i}");
+            // the row scales may differ in the last bit, which can move an activation by one
+            // quantization step (see the next test)
+            let tol = 1e-4 * p.tokens.len().max(1) as f64;
+            assert!((p.score - q.score).abs() <= tol, "input {i}: {} vs {}", p.score, q.score);
+        }
+    }
+}
+
+#[test]
+fn int8_batched_equals_one_at_a_time() {
+    // Activations are quantized per row and integer sums are exact, so what else is in a batch
+    // only reaches an input through the f32 encoder's padded shapes, as in f32: last bits, which
+    // move an activation across a rounding boundary of its 12-bit quantization now and then, i.e.
+    // by one step (1/2047 of its row's largest value). Scores may differ by that much per token.
+    let bundle = random_bundle(small_spec(40), 22).expect("bundle");
+    let e = Engine::load(&bundle, &[], ComputeType::Int8).expect("engine");
+    let base = TranslateOptions { beam_size: 4, n_best: 2, max_length: 20, ..Default::default() };
+    let all = e.translate(&inputs(), &TranslateOptions { batch_size: 10, ..base.clone() }).expect("batch");
+    for (i, text) in inputs().iter().enumerate() {
+        let one = &e
+            .translate(std::slice::from_ref(text), &TranslateOptions { batch_size: 1, ..base.clone() })
+            .expect("one")[0];
+        for (a, b) in one.predictions.iter().zip(&all[i].predictions) {
+            assert_eq!(a.tokens, b.tokens, "input {i}");
+            assert!(
+                (a.score - b.score).abs() <= 1e-4 * a.tokens.len().max(1) as f64,
+                "input {i}: {} vs {}",
+                a.score,
+                b.score
+            );
+        }
+    }
+}
+
+#[test]
+fn compute_type_parses_ctranslate2_names_and_refuses_others() {
+    assert_eq!("int8_float32".parse::<ComputeType>().expect("ct2 name"), ComputeType::Int8);
+    let e = "int16".parse::<ComputeType>().expect_err("int16");
+    assert!(matches!(e, Error::InvalidOption { option: "compute_type", .. }), "{e}");
 }

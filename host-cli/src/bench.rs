@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use clap::Args;
-use retort_core::{Engine, Request, Source, TokenInput, TranslateOptions};
+use retort_core::{ComputeType, Engine, Request, Source, TokenInput, TranslateOptions};
 use serde::Serialize;
 
 use crate::error::{CliError, CliResult};
@@ -34,6 +34,9 @@ pub struct BenchArgs {
     /// Beam sizes to measure, comma-separated.
     #[arg(long, value_name = "LIST", value_delimiter = ',', default_value = "5,1")]
     pub beam_size: Vec<usize>,
+    /// Arithmetic of the linear layers: auto (as the bundle stores its weights), f32 or int8.
+    #[arg(long, value_name = "TYPE", default_value = "auto")]
+    pub compute_type: ComputeType,
     /// Thread counts to measure, comma-separated (default: 1 and the number of cores).
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub threads: Vec<usize>,
@@ -81,6 +84,7 @@ struct ModelReport {
     parameters: usize,
     file_bytes: usize,
     load_s: f64,
+    compute_type: ComputeType,
 }
 
 #[derive(Serialize)]
@@ -148,7 +152,7 @@ pub fn run(args: BenchArgs) -> CliResult<()> {
     }
 
     let source = ModelSource::from_arg(args.model.as_deref());
-    let loaded = source.engine()?;
+    let loaded = source.engine(args.compute_type)?;
     let rss_after_load = proc_status_bytes("VmRSS");
     let engine = &loaded.engine;
 
@@ -210,6 +214,7 @@ pub fn run(args: BenchArgs) -> CliResult<()> {
             parameters: loaded.parameters,
             file_bytes: loaded.file_bytes,
             load_s: loaded.load_time.as_secs_f64(),
+            compute_type: engine.compute_type(),
         },
         input: InputReport { source: input_name, sentences: inputs.len(), source_tokens },
         settings: Settings {
@@ -310,6 +315,7 @@ fn cold_start(args: &BenchArgs, input: &str, beam: usize, threads: usize) -> Cli
         if let Some(m) = &args.model {
             cmd.arg("-m").arg(m);
         }
+        cmd.arg("--compute-type").arg(args.compute_type.as_str());
         cmd.arg("--beam-size").arg(beam.to_string()).arg("--n-best=1").arg("--threads").arg(threads.to_string());
         if let Some(m) = args.max_length {
             cmd.arg("--max-length").arg(m.to_string());
@@ -364,10 +370,11 @@ fn print_text(r: &Report) {
     let mem = |x: Option<u64>| x.map_or("n/a".to_string(), |b| human_bytes(b as usize));
     println!("model:      {} ({})", r.model.source, if r.model.name.is_empty() { "unnamed" } else { &r.model.name });
     println!(
-        "            {} parameters, {} file, loaded in {:.3} s",
+        "            {} parameters, {} file, loaded in {:.3} s, {} compute",
         r.model.parameters,
         human_bytes(r.model.file_bytes),
-        r.model.load_s
+        r.model.load_s,
+        r.model.compute_type
     );
     println!(
         "input:      {} ({} sentences, {} source tokens)",

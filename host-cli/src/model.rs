@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use retort_core::{Bundle, Engine};
+use retort_core::{Bundle, ComputeType, Engine};
 
 use crate::error::{CliError, CliResult};
 
@@ -64,10 +64,10 @@ impl ModelSource {
     }
 
     /// Loads an engine, timing the whole load (read, parse, build).
-    pub fn engine(&self) -> CliResult<LoadedModel> {
+    pub fn engine(&self, compute: ComputeType) -> CliResult<LoadedModel> {
         let start = Instant::now();
         let (bundle, file_bytes) = self.bundle()?;
-        let engine = Engine::from_bundle_with(&bundle, &retort_models::generated_models()).map_err(|e| self.wrap(e))?;
+        let engine = Engine::load(&bundle, &retort_models::generated_models(), compute).map_err(|e| self.wrap(e))?;
         let parameters = bundle.parameter_count();
         Ok(LoadedModel { engine, file_bytes, parameters, load_time: start.elapsed() })
     }

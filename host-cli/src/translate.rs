@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
-use retort_core::{Engine, Prediction, Request, Source, TokenizerKind, TranslateOptions, Translation};
+use retort_core::{ComputeType, Engine, Prediction, Request, Source, TokenizerKind, TranslateOptions, Translation};
 use serde::Serialize;
 
 use crate::error::{CliError, CliResult};
@@ -56,6 +56,9 @@ pub struct TranslateArgs {
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+    /// Arithmetic of the linear layers: auto (as the bundle stores its weights), f32 or int8.
+    #[arg(long, value_name = "TYPE", default_value = "auto")]
+    pub compute_type: ComputeType,
     /// Draw the progress bar on stderr even when it is not a terminal.
     #[arg(long)]
     pub progress: bool,
@@ -84,7 +87,7 @@ impl Backend {
             }
             return Ok(Backend::Remote(Box::new(Remote::connect(&args.lambda, function)?)));
         }
-        Ok(Backend::Local(ModelSource::from_arg(args.model.as_deref()).engine()?))
+        Ok(Backend::Local(ModelSource::from_arg(args.model.as_deref()).engine(args.compute_type)?))
     }
 
     fn defaults(&self) -> TranslateOptions {

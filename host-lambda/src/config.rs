@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use retort_core::sink::LAMBDA_SYNC_RESPONSE_LIMIT;
-use retort_core::UnknownTokens;
+use retort_core::{ComputeType, UnknownTokens};
 
 use crate::error::ConfigError;
 
@@ -43,6 +43,8 @@ pub struct Config {
     /// bundle's (every host's default: decode them as the unknown token and list them).
     pub unknown_tokens: Option<UnknownTokens>,
     pub cors_allow_origin: String,
+    /// `COMPUTE_TYPE`: auto (as the bundle stores its weights), f32 or int8.
+    pub compute_type: ComputeType,
 }
 
 impl Config {
@@ -92,7 +94,14 @@ impl Config {
             None => None,
             Some(_) => Some(number("OUTPUT_THRESHOLD_BYTES", 0)?),
         };
+        let compute_type = match get("COMPUTE_TYPE") {
+            None => ComputeType::Auto,
+            Some(v) => v.parse().map_err(|_| {
+                ConfigError::new("COMPUTE_TYPE", format!("COMPUTE_TYPE={v:?}: expected \"auto\", \"f32\" or \"int8\""))
+            })?,
+        };
         Ok(Config {
+            compute_type,
             model,
             model_cache_dir: get("MODEL_CACHE_DIR").unwrap_or("/tmp").into(),
             output_bucket: get("OUTPUT_BUCKET").map(str::to_string),
@@ -117,6 +126,15 @@ mod tests {
 
     fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn compute_type_is_read_and_checked() {
+        assert_eq!(Config::from_vars(&vars(&[])).unwrap().compute_type, ComputeType::Auto);
+        assert_eq!(Config::from_vars(&vars(&[("COMPUTE_TYPE", "int8")])).unwrap().compute_type, ComputeType::Int8);
+        let e = Config::from_vars(&vars(&[("COMPUTE_TYPE", "int4")])).unwrap_err();
+        assert_eq!(e.variable, "COMPUTE_TYPE");
+        assert!(e.to_string().contains("int4"), "{e}");
     }
 
     #[test]

@@ -19,7 +19,7 @@ pub async fn init() -> Result<App, InitError> {
     let needs_s3 = config.output_bucket.is_some() || matches!(config.model, ModelLocation::S3 { .. });
     let s3 = if needs_s3 { Some(s3_client(&aws_config().await)) } else { None };
     let bytes = crate::model::load_bundle(&config, s3.as_ref()).await?;
-    let (engine, info) = crate::model::engine_from(&bytes)?;
+    let (engine, info) = crate::model::engine_from(&bytes, config.compute_type)?;
     drop(bytes);
     let output = match (&config.output_bucket, s3) {
         (Some(bucket), Some(client)) => Some(OutputStore {

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use retort_core::Engine;
+use retort_core::{ComputeType, Engine};
 
 use crate::config::{Config, ModelLocation};
 use crate::error::InitError;
@@ -35,16 +35,17 @@ pub async fn load_bundle(config: &Config, s3: Option<&aws_sdk_s3::Client>) -> Re
 
 /// The engine (with the generated models of this build, `retort-models`) and what replies say
 /// about its model.
-pub fn engine_from(bytes: &[u8]) -> Result<(Engine, ModelInfo), InitError> {
+pub fn engine_from(bytes: &[u8], compute: ComputeType) -> Result<(Engine, ModelInfo), InitError> {
     let bundle = retort_core::Bundle::from_bytes(bytes)?;
     let sha256 = retort_core::Bundle::declared_sha256(bytes)?;
-    let engine = Engine::from_bundle_with(&bundle, &retort_models::generated_models())?;
+    let engine = Engine::load(&bundle, &retort_models::generated_models(), compute)?;
     let meta = engine.meta();
     let info = ModelInfo {
         name: meta.name.clone(),
         sha256,
         tokenizer: meta.tokenizer_kind,
         notes: meta.provenance.notes.clone(),
+        compute_type: engine.compute_type(),
     };
     Ok((engine, info))
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyIterator, PyString};
-use retort_core::{Bundle, Engine, Request, Source, TranslateOptions, Translation};
+use retort_core::{Bundle, ComputeType, Engine, Request, Source, TranslateOptions, Translation};
 
 use crate::json::json_to_py;
 use crate::model::{decode_error, load_error, model_bytes};
@@ -44,8 +44,10 @@ impl Shared {
 ///   model          None: the built-in default model (a toy Molecular Transformer);
 ///                  a path (str or os.PathLike) to a .retort bundle; or the bundle's bytes.
 ///                  Checkpoints are converted first with retort.import_model().
-///   compute_type   "auto", "default" or "float32": Retort computes in float32 (f16 and int8
-///                  bundles are widened at load).
+///   compute_type   arithmetic of the linear layers: "auto"/"default" (as the bundle stores its
+///                  weights: int8 bundles in int8, f32 and f16 bundles in float32), "float32",
+///                  or "int8" / "int8_float32" (int8 weights and activations, float32 for the
+///                  rest; an f32 bundle's weights are quantized at load).
 ///   intra_threads  threads decoding one call (0: one per core, shared by all translators).
 ///
 /// A Translator is immutable: several Python threads may share one, and decoding releases
@@ -67,18 +69,12 @@ impl Translator {
         compute_type: Option<&Bound<'_, PyAny>>,
         intra_threads: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Translator> {
-        if let Some(c) = compute_type.filter(|c| !c.is_none()) {
-            choice("compute_type", c, &["auto", "default", "float32"]).map_err(|e| {
-                if e.is_instance_of::<PyValueError>(py) {
-                    PyValueError::new_err(format!(
-                        "{} (Retort computes in float32; f16 and int8 bundles are widened at load)",
-                        e.value(py)
-                    ))
-                } else {
-                    e
-                }
-            })?;
-        }
+        let compute = match compute_type.filter(|c| !c.is_none()) {
+            Some(c) => choice("compute_type", c, &["auto", "default", "float32", "f32", "int8", "int8_float32"])?
+                .parse::<ComputeType>()
+                .map_err(|e| PyValueError::new_err(e.to_string()))?,
+            None => ComputeType::Auto,
+        };
         let threads = match intra_threads.filter(|t| !t.is_none()) {
             Some(t) => count("intra_threads", t)?,
             None => 0,
@@ -94,7 +90,7 @@ impl Translator {
         let engine = py
             .detach(|| {
                 let bundle = Bundle::from_bytes(&source.bytes)?;
-                Engine::from_bundle_with(&bundle, &retort_models::generated_models())
+                Engine::load(&bundle, &retort_models::generated_models(), compute)
             })
             .map_err(|e| load_error("model", &describe, e))?;
         let pool = if threads == 0 {
@@ -225,6 +221,16 @@ impl Translator {
     #[getter]
     fn default_options(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         json_to_py(py, &self.shared.engine.default_options())
+    }
+
+    /// The arithmetic this translator decodes in: "float32" or "int8" (compute_type resolved
+    /// against the bundle).
+    #[getter]
+    fn compute_type(&self) -> &'static str {
+        match self.shared.engine.compute_type() {
+            ComputeType::Int8 => "int8",
+            _ => "float32",
+        }
     }
 
     /// The model's name (may be empty).

@@ -95,7 +95,7 @@ def test_empty_batch(translator):
         ({"model": 123}, TypeError, "model must be"),
         ({"model": "/nonexistent/model.retort"}, FileNotFoundError, "model: cannot read '/nonexistent/model.retort'"),
         ({"model": b"not a bundle"}, ValueError, "model <bytes>"),
-        ({"compute_type": "int8"}, ValueError, "compute_type.*float32"),
+        ({"compute_type": "int4"}, ValueError, "compute_type.*int8"),
         ({"compute_type": 8}, TypeError, "compute_type"),
         ({"intra_threads": -1}, ValueError, "intra_threads"),
         ({"intra_threads": 100_000}, ValueError, "intra_threads"),

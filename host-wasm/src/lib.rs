@@ -5,6 +5,7 @@
 //! import init, { Retort, version } from './pkg/retort_wasm.js';
 //! await init();
 //! const r = new Retort(new Uint8Array(bundleBytes));   // throws Error on a bad bundle
+//! // new Retort(bytes, "int8"): the linear layers' arithmetic, "auto" (as stored), "f32" or "int8"
 //! r.info();             // { name, spec, src_vocab_size, tgt_vocab_size, tokenizer_kind, provenance, ... }
 //! r.defaultOptions();   // the bundle's decoding defaults, TranslateOptions' field names
 //! r.translate(['CC(=O)Cl.OCC'], { beam_size: 5, n_best: 3, return_attention: true },
@@ -16,7 +17,7 @@
 //! failure is thrown as a JS `Error` carrying the core's message.
 
 use js_sys::{Array, Float32Array, Function, Object, Reflect, JSON};
-use retort_core::{Bundle, Engine, Request, Source, TranslateOptions, Translation};
+use retort_core::{Bundle, ComputeType, Engine, Request, Source, TranslateOptions, Translation};
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
@@ -34,11 +35,13 @@ pub struct Retort {
 
 #[wasm_bindgen]
 impl Retort {
-    /// Loads a `.retort` bundle from its bytes.
+    /// Loads a `.retort` bundle from its bytes; `compute_type` ("auto" when absent, "f32" or
+    /// "int8") is the linear layers' arithmetic.
     #[wasm_bindgen(constructor)]
-    pub fn new(bytes: &[u8]) -> Result<Retort, JsError> {
+    pub fn new(bytes: &[u8], compute_type: Option<String>) -> Result<Retort, JsError> {
+        let compute: ComputeType = compute_type.as_deref().unwrap_or("auto").parse().map_err(to_js)?;
         let bundle = Bundle::from_bytes(bytes).map_err(to_js)?;
-        let engine = Engine::from_bundle_with(&bundle, &retort_models::generated_models()).map_err(to_js)?;
+        let engine = Engine::load(&bundle, &retort_models::generated_models(), compute).map_err(to_js)?;
         Ok(Retort { engine })
     }
 
@@ -128,6 +131,7 @@ pub fn info_json(engine: &Engine) -> Value {
         "provenance": meta.provenance,
         "decoding": meta.decoding,
         "format_version": retort_core::bundle::FORMAT_VERSION,
+        "compute_type": engine.compute_type(),
         "host": format!("retort-wasm {}", env!("CARGO_PKG_VERSION")),
     })
 }

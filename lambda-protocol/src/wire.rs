@@ -1,7 +1,7 @@
 //! What the function answers, as JSON. The fan-out client reads the same types back, so the
 //! function and its client cannot drift apart.
 
-use retort_core::{TokenizerKind, Translation};
+use retort_core::{ComputeType, TokenizerKind, Translation};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ErrorReply;
@@ -24,6 +24,9 @@ pub struct ModelInfo {
     /// (e.g. ANNalog's MIT notice), so clients can show them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// The arithmetic the function decodes in (`COMPUTE_TYPE`, resolved against the bundle).
+    #[serde(default)]
+    pub compute_type: ComputeType,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use retort_core::spec::{names, Activation, ModelSpec, NormPosition, PositionKind, SpecialTokens};
-use retort_core::{Bundle, BundleMeta, Provenance, TensorData, TokenizerKind, TranslateOptions};
+use retort_core::{Bundle, BundleMeta, Provenance, StorageType, TensorData, TokenizerKind, TranslateOptions};
 
 use crate::error::ImportError;
 use crate::tensor_table::MappedTensors;
@@ -114,6 +114,7 @@ pub fn build_bundle(
             computed_positions: Vec::new(),
         },
         tensors,
+        stored_as: StorageType::F32,
     };
     bundle.validate()?;
     Ok(bundle)

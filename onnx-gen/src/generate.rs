@@ -232,7 +232,7 @@ fn write_bundle(
         }
     }
     let n = tensors.len();
-    let bundle = Bundle { meta, tensors };
+    let bundle = Bundle { meta, tensors, stored_as: StorageType::F32 };
     let bytes = bundle.to_bytes(req.storage)?;
     std::fs::write(&req.bundle_out, &bytes).map_err(io(&req.bundle_out))?;
     Ok((n, bytes.len()))

@@ -5,6 +5,8 @@
 mod attend;
 pub mod erased;
 pub mod generated;
+pub(crate) mod int8;
+mod int8_kernels;
 pub mod onnx_model;
 mod output;
 mod rows;

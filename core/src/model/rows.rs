@@ -46,6 +46,31 @@ where
     work(0..rows, out, aux.map(|(a, _)| a));
 }
 
+/// Calls `work(rows, out_rows)` over one chunk of rows per thread (a multiple of `align`
+/// rows each, but the last): for kernels that sweep all their weights once per chunk, where
+/// more chunks than threads would only re-read the weights.
+pub fn for_row_chunks_aligned<T, F>(out: &mut [T], out_len: usize, align: usize, work: F)
+where
+    T: Send,
+    F: Fn(Range<usize>, &mut [T]) + Sync + Send,
+{
+    let rows = out.len() / out_len.max(1);
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        let align = align.max(1);
+        let n = rows.div_ceil(rayon::current_num_threads().max(1)).div_ceil(align) * align;
+        if n > 0 && n < rows {
+            let range = |i: usize| i * n..((i + 1) * n).min(rows);
+            out.par_chunks_mut(n * out_len).enumerate().for_each(|(i, o)| work(range(i), o));
+            return;
+        }
+    }
+    #[cfg(not(feature = "parallel"))]
+    let _ = align;
+    work(0..rows, out);
+}
+
 /// Runs `f` compiled for AVX2+FMA when the CPU has them, as compiled for the build's baseline
 /// otherwise: the portable build targets baseline x86-64, whose 128-bit vectors leave most of a
 /// modern core idle. `f`'s body is inlined into each instantiation, so mark the kernels it calls

@@ -7,21 +7,53 @@ use burn::tensor::module::{embedding, layer_norm, linear};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use super::attend::{Memory, StepCache};
+use super::int8::QuantLinear;
 use super::output::{log_softmax_f32, HostNorm, OutputLayer, HOST_F64_LIMIT};
 use super::{AttentionKind, Seq2SeqModel, StepOutput};
 use crate::bundle::Bundle;
+use crate::compute::ComputeType;
 use crate::error::{Error, Result};
 use crate::spec::{names, Activation, ModelSpec, NormPosition};
 
-/// A linear layer with its weight stored [in, out] (burn's layout), transposed once at load.
-struct Lin {
-    w: Tensor<2>,
-    b: Option<Tensor<1>>,
+/// A linear layer: in f32 with its weight stored [in, out] (burn's layout), transposed once at
+/// load, or in int8 on the host.
+// A few dozen per model, built once: the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
+enum Lin {
+    F32 { w: Tensor<2>, b: Option<Tensor<1>> },
+    Int8(QuantLinear),
 }
 
 impl Lin {
-    fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
-        linear(x, self.w.clone(), self.b.clone())
+    fn forward<const D: usize>(&self, x: Tensor<D>) -> Result<Tensor<D>> {
+        match self {
+            Lin::F32 { w, b } => Ok(linear(x, w.clone(), b.clone())),
+            Lin::Int8(q) => {
+                let (mut dims, device) = (x.dims(), x.device());
+                let y = q.forward(&to_host(x, "int8 layer input")?);
+                dims[D - 1] = q.out_features();
+                Ok(Tensor::from_data(TensorData::new(y, dims), &device))
+            }
+        }
+    }
+
+    /// The layer's output as host rows, without a round trip through a tensor for int8.
+    fn forward_to_host<const D: usize>(&self, x: Tensor<D>, what: &str) -> Result<Vec<f32>> {
+        match self {
+            Lin::F32 { .. } => to_host(self.forward(x)?, what),
+            Lin::Int8(q) => Ok(q.forward(&to_host(x, what)?)),
+        }
+    }
+
+    /// The layer applied to host rows (`rows` of them).
+    fn forward_from_host(&self, x: Vec<f32>, rows: usize, device: &Device) -> Result<Tensor<2>> {
+        match self {
+            Lin::F32 { .. } => {
+                let d = x.len() / rows.max(1);
+                self.forward(Tensor::from_data(TensorData::new(x, [rows, d]), device))
+            }
+            Lin::Int8(q) => Ok(Tensor::from_data(TensorData::new(q.forward(&x), [rows, q.out_features()]), device)),
+        }
     }
 }
 
@@ -54,8 +86,8 @@ struct Ffn {
 }
 
 impl Ffn {
-    fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
-        let h = self.w1.forward(x);
+    fn forward<const D: usize>(&self, x: Tensor<D>) -> Result<Tensor<D>> {
+        let h = self.w1.forward(x)?;
         let h = match self.act {
             Activation::Relu => relu(h),
             Activation::Gelu => gelu(h),
@@ -99,6 +131,7 @@ pub struct Transformer {
     decoder: Vec<DecoderLayer>,
     /// [d, vocab]
     output: Output,
+    compute: ComputeType,
 }
 
 /// Per-batch decoding state.
@@ -127,6 +160,8 @@ fn tensor_err(name: &str, problem: impl Into<String>) -> Error {
 struct Loader<'a> {
     bundle: &'a Bundle,
     device: Device,
+    /// Linear layers in int8 (see [`ComputeType`]).
+    int8: bool,
 }
 
 impl Loader<'_> {
@@ -168,6 +203,7 @@ impl Loader<'_> {
         let mut rows: Vec<&[f32]> = Vec::new();
         let mut inp = None;
         let mut bs = Vec::new();
+        let mut host_bias = Vec::new();
         for p in prefixes {
             let name = format!("{p}.weight");
             let (shape, data) = self.raw(&name)?;
@@ -178,12 +214,18 @@ impl Loader<'_> {
                 return Err(tensor_err(&name, "fused projections disagree on input size"));
             }
             rows.extend(data.chunks_exact(*in_f).take(*out_f));
-            if bias {
+            if bias && self.int8 {
+                host_bias.extend(self.vector(&format!("{p}.bias"), *out_f)?);
+            } else if bias {
                 bs.push(self.tensor1(&format!("{p}.bias"))?);
             }
         }
+        if self.int8 {
+            let b = if bias { Some(host_bias) } else { None };
+            return Ok(Lin::Int8(QuantLinear::new(&prefixes.join("+"), &rows, inp.unwrap_or(0), b)?));
+        }
         let b = if bias { Some(Tensor::cat(bs, 0)) } else { None };
-        Ok(Lin { w: self.transposed(&rows, inp.unwrap_or(0)), b })
+        Ok(Lin::F32 { w: self.transposed(&rows, inp.unwrap_or(0)), b })
     }
 
     /// A contiguous [in, out] weight from PyTorch's [out, in] rows. Transposed once here:
@@ -210,10 +252,15 @@ impl Loader<'_> {
 
 impl Transformer {
     pub fn from_bundle(bundle: &Bundle) -> Result<Self> {
+        Transformer::load(bundle, ComputeType::Auto)
+    }
+
+    pub fn load(bundle: &Bundle, compute: ComputeType) -> Result<Self> {
         bundle.validate()?;
         let spec = bundle.meta.spec.clone();
         let device = Device::flex();
-        let ld = Loader { bundle, device: device.clone() };
+        let compute = compute.resolve(bundle.stored_as);
+        let ld = Loader { bundle, device: device.clone(), int8: compute == ComputeType::Int8 };
         let eps = spec.layer_norm_eps;
         let attention_bias = spec.attention_bias;
         let ffn_bias = spec.ffn_bias;
@@ -281,7 +328,7 @@ impl Transformer {
             let w = ld.transposed(&gen_data.chunks_exact(spec.d_model).collect::<Vec<_>>(), spec.d_model);
             let b = if spec.generator_bias { Some(ld.tensor1(names::GENERATOR_BIAS)?) } else { None };
             let norm = if pre { Some(ld.norm(names::DEC_NORM, eps)?) } else { None };
-            Output::Device { norm, generator: Lin { w, b } }
+            Output::Device { norm, generator: Lin::F32 { w, b } }
         };
         Ok(Transformer {
             enc_pos: ld.tensor2(names::ENC_POS)?,
@@ -294,7 +341,13 @@ impl Transformer {
             decoder,
             spec,
             device,
+            compute,
         })
+    }
+
+    /// The arithmetic of the linear layers (never `Auto`).
+    pub fn compute_type(&self) -> ComputeType {
+        self.compute
     }
 
     pub fn spec(&self) -> &ModelSpec {
@@ -332,16 +385,7 @@ impl Transformer {
     }
 
     /// Applies a sublayer with the spec's residual/normalization arrangement.
-    fn residual<const D: usize>(&self, x: Tensor<D>, norm: &Norm, f: impl FnOnce(Tensor<D>) -> Tensor<D>) -> Tensor<D> {
-        if self.pre() {
-            x.clone() + f(norm.forward(x))
-        } else {
-            norm.forward(x.clone() + f(x))
-        }
-    }
-
-    /// Like [`residual`](Self::residual) for sublayers that can fail.
-    fn residual_try<const D: usize>(
+    fn residual<const D: usize>(
         &self,
         x: Tensor<D>,
         norm: &Norm,
@@ -409,14 +453,14 @@ impl Seq2SeqModel for Transformer {
 
         for layer in &self.encoder {
             x = self.residual(x, &layer.norm_attn, |h| {
-                let qkv = layer.qkv.forward(h);
+                let qkv = layer.qkv.forward(h)?;
                 let q = self.split_heads(qkv.clone().narrow(2, 0, d));
                 let k = self.split_heads(qkv.clone().narrow(2, d, d));
                 let v = self.split_heads(qkv.narrow(2, 2 * d, d));
                 let p = self.attention_probs(q, k, Some(src_bias.clone()));
                 layer.out.forward(self.join_heads(p.matmul(v)))
-            });
-            x = self.residual(x, &layer.norm_ffn, |h| layer.ffn.forward(h));
+            })?;
+            x = self.residual(x, &layer.norm_ffn, |h| layer.ffn.forward(h))?;
         }
         if let Some(n) = &self.enc_norm {
             x = n.forward(x);
@@ -425,7 +469,7 @@ impl Seq2SeqModel for Transformer {
         let mut memory = Memory::new(s, d);
         for layer in &self.decoder {
             // [b, s, 2d] -> keys and values, each b × s × d
-            let kv = to_host(layer.cross_kv.forward(x.clone()), "cross-attention memory")?;
+            let kv = layer.cross_kv.forward_to_host(x.clone(), "cross-attention memory")?;
             let (mut k, mut v) = (Vec::with_capacity(kv.len() / 2), Vec::with_capacity(kv.len() / 2));
             for row in kv.chunks_exact(2 * d) {
                 k.extend_from_slice(&row[..d]);
@@ -476,8 +520,8 @@ impl Seq2SeqModel for Transformer {
         let mut probs: Option<Vec<f32>> = None;
         for (li, layer) in self.decoder.iter().enumerate() {
             let cache = &mut st.cache;
-            x = self.residual_try(x, &layer.norm_self, |h| {
-                let qkv = to_host(layer.self_qkv.forward(h), "self-attention projections")?;
+            x = self.residual(x, &layer.norm_self, |h| {
+                let qkv = layer.self_qkv.forward_to_host(h, "self-attention projections")?;
                 let mut q = Vec::with_capacity(rows * d);
                 let mut k = Vec::with_capacity(rows * d);
                 let mut v = Vec::with_capacity(rows * d);
@@ -488,22 +532,22 @@ impl Seq2SeqModel for Transformer {
                 }
                 cache.push(li, k, v);
                 let ctx = cache.attend(li, &q, &lineage, heads, scale);
-                Ok(layer.self_out.forward(self.host_matrix(ctx, rows)))
+                layer.self_out.forward_from_host(ctx, rows, &self.device)
             })?;
 
             let want = if li == last { attention } else { None };
             let memory = &st.memory;
-            x = self.residual_try(x, &layer.norm_cross, |h| {
-                let q = to_host(layer.cross_q.forward(h), "cross-attention query")?;
+            x = self.residual(x, &layer.norm_cross, |h| {
+                let q = layer.cross_q.forward_to_host(h, "cross-attention query")?;
                 let mut p = want.map(|_| vec![0f32; rows * src_max]);
                 let out = p.as_deref_mut().map(|buf| (buf, want == Some(AttentionKind::MeanOfHeads)));
                 let ctx = memory.attend(li, &q, &block_of_row, &len_of_row, heads, scale, out);
                 if p.is_some() {
                     probs = p;
                 }
-                Ok(layer.cross_out.forward(self.host_matrix(ctx, rows)))
+                layer.cross_out.forward_from_host(ctx, rows, &self.device)
             })?;
-            x = self.residual(x, &layer.norm_ffn, |h| layer.ffn.forward(h));
+            x = self.residual(x, &layer.norm_ffn, |h| layer.ffn.forward(h))?;
         }
         let log_probs = match &self.output {
             Output::Host(layer) => layer.log_probs(&to_host(x, "decoder output")?),
@@ -512,7 +556,7 @@ impl Seq2SeqModel for Transformer {
                     Some(n) => n.forward(x),
                     None => x,
                 };
-                log_softmax_f32(&to_host(generator.forward(x), "logits")?, self.spec.tgt_vocab_size)
+                log_softmax_f32(&generator.forward_to_host(x, "logits")?, self.spec.tgt_vocab_size)
             }
         };
         st.step += 1;
@@ -537,11 +581,4 @@ impl Seq2SeqModel for Transformer {
 
 fn to_host<const D: usize>(t: Tensor<D>, what: &str) -> Result<Vec<f32>> {
     t.into_data().try_into_vec::<f32>().map_err(|e| Error::Model(format!("reading {what}: {e:?}")))
-}
-
-impl Transformer {
-    fn host_matrix(&self, data: Vec<f32>, rows: usize) -> Tensor<2> {
-        let d = data.len() / rows.max(1);
-        Tensor::from_data(TensorData::new(data, [rows, d]), &self.device)
-    }
 }

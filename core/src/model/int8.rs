@@ -1,0 +1,255 @@
+//! int8 linear layers. Weights are quantized once at load, symmetric with one scale per output
+//! row (as an int8 bundle stores them, so re-quantizing its dequantized values gives back the
+//! stored integers); activations are quantized symmetrically per row at run time, to 12 bits
+//! (see [`activation_levels`]); the products are summed in i32. Integer sums are exact in any order, so every kernel (AVX2,
+//! portable, wasm simd128) yields the same sums, and the one scalar epilogue that turns them
+//! into f32 makes the layer's output bit-identical on every host.
+
+use super::int8_kernels::{accumulate, Tile, BLOCK, MR};
+use super::rows::{fastest, for_row_chunks_aligned};
+use crate::error::{Error, Result};
+
+/// Longest input row an i32 sum of 127 × 127 products cannot overflow (2^31 / 127² ≈ 133 k).
+pub const MAX_INPUT: usize = 1 << 17;
+
+/// Activation levels (each side of zero) at most: 12 bits. The kernels widen activations to
+/// 16-bit lanes anyway (`pmaddwd`, `i32x4.dot_i16x8_s`), so quantizing them more finely than
+/// the weights' 127 levels costs no time, and it is what keeps int8 answers close to f32 ones:
+/// with 127 activation levels the goldens' top-1 changed on a quarter of the inputs.
+const MAX_ACTIVATION_LEVELS: i64 = 2047;
+
+/// The activation levels for rows of `inp` values: as many as [`MAX_ACTIVATION_LEVELS`] while
+/// a row's sum of products, at most `inp × levels × 127`, fits an i32 (at least 127 up to
+/// [`MAX_INPUT`]).
+fn activation_levels(inp: usize) -> f32 {
+    (i64::from(i32::MAX) / (127 * inp.max(1) as i64)).min(MAX_ACTIVATION_LEVELS) as f32
+}
+
+/// Quantizes `row` into `out` (same length) symmetrically: `x ≈ q × scale`, `q` in
+/// [-127, 127], `scale = max |x| / 127`. Returns the scale (0 for an all-zero row, whose
+/// values all quantize to 0). The rule of int8 bundles and of the activations alike.
+pub fn quantize_row<T: From<i8>>(row: &[f32], out: &mut [T]) -> f32 {
+    let scale = row.iter().fold(0f32, |m, x| m.max(x.abs())) / 127.0;
+    for (q, x) in out.iter_mut().zip(row) {
+        // `as` saturates; the clamp is for x / scale landing a hair past 127 by rounding.
+        *q = T::from(if scale > 0.0 { (x / scale).round().clamp(-127.0, 127.0) as i8 } else { 0 });
+    }
+    scale
+}
+
+/// Quantizes one row of activations symmetrically to `levels` levels each side of zero (see
+/// [`activation_levels`]), fast, as this runs on every row of every layer: a multiply by
+/// `levels / max` instead of a divide, and rounding (half away from zero) by truncation, which
+/// needs no libm call nor SSE4.1. Plain IEEE arithmetic: the same on every host.
+#[inline(always)]
+fn quantize_activations(row: &[f32], levels: f32, out: &mut [i16]) -> f32 {
+    let max = row.iter().fold(0f32, |m, x| m.max(x.abs()));
+    if max == 0.0 || !max.is_finite() {
+        out.fill(0);
+        return if max == 0.0 { 0.0 } else { f32::NAN };
+    }
+    let inv = levels / max;
+    for (q, &x) in out.iter_mut().zip(row) {
+        let v = (x * inv).clamp(-levels, levels);
+        *q = (v + 0.5f32.copysign(v)) as i16;
+    }
+    max / levels
+}
+
+/// `y = x Wᵀ + b` with int8 weights and activations.
+pub struct QuantLinear {
+    inp: usize,
+    out: usize,
+    /// Input values in pairs (the kernels multiply-add two at a time); odd sizes pad a zero.
+    pairs: usize,
+    /// Blocks of `BLOCK` output rows; for each block, for each input pair, the pair of each
+    /// row: `[block][pair][row in block][2]`. A block is one 16-value vector per input pair,
+    /// which is what the kernels multiply a broadcast activation pair by.
+    packed: Vec<i8>,
+    scales: Vec<f32>,
+    bias: Option<Vec<f32>>,
+    /// See [`activation_levels`].
+    levels: f32,
+}
+
+impl QuantLinear {
+    /// From PyTorch-layout weight rows (`[out][inp]`), each `inp` long.
+    pub fn new(name: &str, rows: &[&[f32]], inp: usize, bias: Option<Vec<f32>>) -> Result<Self> {
+        let out = rows.len();
+        let problem = |p: String| Err(Error::Tensor { name: name.to_string(), problem: p });
+        if inp == 0 || inp > MAX_INPUT {
+            return problem(format!("int8 compute takes inputs of 1 to {MAX_INPUT} values, this layer has {inp}"));
+        }
+        if rows.iter().any(|r| r.len() != inp) || bias.as_ref().is_some_and(|b| b.len() != out) {
+            return problem("weight rows or bias disagree with the layer's size".into());
+        }
+        let pairs = inp.div_ceil(2);
+        let blocks = out.div_ceil(BLOCK);
+        let mut packed = vec![0i8; blocks * pairs * 2 * BLOCK];
+        let mut scales = Vec::with_capacity(out);
+        let mut q = vec![0i8; inp];
+        for (o, row) in rows.iter().enumerate() {
+            scales.push(quantize_row(row, &mut q));
+            let (block, lane) = (o / BLOCK, o % BLOCK);
+            for (k, &v) in q.iter().enumerate() {
+                packed[((block * pairs + k / 2) * BLOCK + lane) * 2 + k % 2] = v;
+            }
+        }
+        Ok(QuantLinear { inp, out, pairs, packed, scales, bias, levels: activation_levels(inp) })
+    }
+
+    pub fn out_features(&self) -> usize {
+        self.out
+    }
+
+    /// `x` holds `x.len() / inp` rows; returns as many rows of `out` values.
+    pub fn forward(&self, x: &[f32]) -> Vec<f32> {
+        let rows = x.len() / self.inp;
+        let mut y = vec![0f32; rows * self.out];
+        for_row_chunks_aligned(&mut y, self.out, MR, |range, y| {
+            self.rows(&x[range.start * self.inp..range.end * self.inp], y)
+        });
+        y
+    }
+
+    /// One chunk of rows: quantize them, then sweep the weights a column panel (two blocks) at a
+    /// time, keeping the panel in cache across the chunk's rows.
+    fn rows(&self, x: &[f32], y: &mut [f32]) {
+        let rows = x.len() / self.inp;
+        let stride = 2 * self.pairs;
+        let mut qx = vec![0i16; rows * stride];
+        let mut sx = Vec::with_capacity(rows);
+        fastest(|| {
+            for (row, q) in x.chunks_exact(self.inp).zip(qx.chunks_exact_mut(stride)) {
+                sx.push(quantize_activations(row, self.levels, &mut q[..self.inp]));
+            }
+        });
+        let panel = 2 * BLOCK;
+        let block_len = self.pairs * 2 * BLOCK;
+        let mut sums = vec![0i32; rows * self.out];
+        for first in (0..self.out).step_by(panel) {
+            let cols = panel.min(self.out - first);
+            let w = &self.packed[first / BLOCK * block_len..];
+            for r0 in (0..rows).step_by(MR) {
+                let mr = MR.min(rows - r0);
+                let mut tile: Tile = [[0; 2 * BLOCK]; MR];
+                accumulate(
+                    &qx[r0 * stride..(r0 + mr) * stride],
+                    mr,
+                    stride,
+                    w,
+                    cols.div_ceil(BLOCK),
+                    self.pairs,
+                    &mut tile,
+                );
+                for (r, tile_row) in tile.iter().enumerate().take(mr) {
+                    sums[(r0 + r) * self.out + first..][..cols].copy_from_slice(&tile_row[..cols]);
+                }
+            }
+        }
+        fastest(|| {
+            for ((y, sums), &sx) in y.chunks_exact_mut(self.out).zip(sums.chunks_exact(self.out)).zip(&sx) {
+                self.dequantize(sums, sx, y);
+            }
+        });
+    }
+}
+
+impl QuantLinear {
+    /// One row: `out[o] = sums[o] · (sx · sw[o]) + b[o]`, one rounding order everywhere.
+    #[inline(always)]
+    fn dequantize(&self, sums: &[i32], sx: f32, out: &mut [f32]) {
+        let scales = &self.scales;
+        match &self.bias {
+            Some(b) => {
+                for (((v, &s), &sw), &b) in out.iter_mut().zip(sums).zip(scales).zip(b) {
+                    *v = s as f32 * (sx * sw) + b;
+                }
+            }
+            None => {
+                for ((v, &s), &sw) in out.iter_mut().zip(sums).zip(scales) {
+                    *v = s as f32 * (sx * sw);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lcg(seed: &mut u64) -> f32 {
+        *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((*seed >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+    }
+
+    /// The layer against a plain scalar reference of the same arithmetic, for shapes that
+    /// exercise every remainder (odd inputs, partial blocks and panels, partial row tiles).
+    #[test]
+    fn matches_scalar_reference() {
+        let mut seed = 7;
+        for (rows, inp, out) in [(1, 1, 1), (3, 5, 7), (4, 16, 16), (9, 33, 25), (150, 256, 768), (5, 2048, 40)] {
+            let w: Vec<f32> = (0..inp * out).map(|_| lcg(&mut seed)).collect();
+            let b: Vec<f32> = (0..out).map(|_| lcg(&mut seed)).collect();
+            let x: Vec<f32> = (0..rows * inp).map(|_| lcg(&mut seed) * 3.0).collect();
+            let w_rows: Vec<&[f32]> = w.chunks_exact(inp).collect();
+            let layer = QuantLinear::new("t", &w_rows, inp, Some(b.clone())).expect("layer");
+            let y = layer.forward(&x);
+            for r in 0..rows {
+                let mut qx = vec![0i16; inp];
+                let sx = quantize_activations(&x[r * inp..(r + 1) * inp], activation_levels(inp), &mut qx);
+                for o in 0..out {
+                    let mut qw = vec![0i8; inp];
+                    let sw = quantize_row(w_rows[o], &mut qw);
+                    let sum: i32 = qx.iter().zip(&qw).map(|(&a, &b)| i32::from(a) * i32::from(b)).sum();
+                    let want = sum as f32 * (sx * sw) + b[o];
+                    assert_eq!(y[r * out + o].to_bits(), want.to_bits(), "rows {rows} inp {inp} out {out} at {r},{o}");
+                    let exact: f32 = (0..inp).map(|k| x[r * inp + k] * w[o * inp + k]).sum::<f32>() + b[o];
+                    assert!(
+                        (y[r * out + o] - exact).abs() < 0.05 * (inp as f32).sqrt() + 0.05,
+                        "{exact} vs {}",
+                        y[r * out + o]
+                    );
+                }
+            }
+        }
+    }
+
+    /// What lets an int8 bundle be computed from its own integers: its values (q × scale)
+    /// quantize back to q.
+    #[test]
+    fn requantizing_dequantized_rows_gives_the_integers_back() {
+        let mut seed = 3;
+        for len in [1, 7, 256, 2048] {
+            let row: Vec<f32> = (0..len).map(|_| lcg(&mut seed) * 0.1).collect();
+            let mut q = vec![0i8; len];
+            let s = quantize_row(&row, &mut q);
+            let back: Vec<f32> = q.iter().map(|&v| f32::from(v) * s).collect();
+            let mut again = vec![0i8; len];
+            let s2 = quantize_row(&back, &mut again);
+            assert_eq!(q, again, "row of {len}");
+            assert!((s2 - s).abs() <= s * 2.0 * f32::EPSILON, "{s} vs {s2}");
+        }
+    }
+
+    #[test]
+    fn activation_sums_cannot_overflow() {
+        assert_eq!(activation_levels(256), 2047.0);
+        for inp in [1, 2048, 8257, 8258, 65536, MAX_INPUT] {
+            let levels = activation_levels(inp);
+            assert!(levels >= 127.0, "{inp}: {levels}");
+            assert!(inp as f64 * f64::from(levels) * 127.0 <= f64::from(i32::MAX), "{inp}: {levels}");
+        }
+    }
+
+    #[test]
+    fn zero_rows_and_sizes_refused() {
+        let row = [0.0f32; 4];
+        let layer = QuantLinear::new("t", &[&row], 4, None).expect("layer");
+        assert_eq!(layer.forward(&[0.0; 8]), vec![0.0, 0.0]);
+        assert!(QuantLinear::new("t", &[&row], 0, None).is_err());
+        assert!(QuantLinear::new("t", &[&row], 3, None).is_err());
+        assert!(QuantLinear::new("t", &[&row], 4, Some(vec![0.0; 2])).is_err());
+    }
+}
