@@ -7,7 +7,7 @@ import pathlib
 import pytest
 
 import retort
-from conftest import run_cli
+from conftest import cli_translate, run_cli
 
 ASSET = pathlib.Path("host-cli") / "assets" / "default.retort"
 
@@ -51,8 +51,23 @@ def test_restore_a_bundle_as_int8(root, tmp_path):
     info = retort.import_model(root / ASSET, out, storage="int8")
     assert info["storage"].startswith("int8")
     assert any(n.startswith("re-stored as int8 from default.retort") for n in info["provenance"]["notes"])
-    (r,) = retort.Translator(out).translate_batch(["CCO.CC(=O)Cl"])
+    t = retort.Translator(out)
+    assert t.compute_type == "int8"  # auto: as stored
+    (r,) = t.translate_batch(["CCO.CC(=O)Cl"])
     assert r.texts
+    assert retort.Translator(out, compute_type="float32").compute_type == "float32"
+
+
+def test_int8_compute_matches_the_cli(root, reactions):
+    # the same engine and kernels as `retort translate --compute-type int8`: the same answers
+    t = retort.Translator(root / ASSET, compute_type="int8_float32")
+    assert t.compute_type == "int8"
+    assert retort.Translator(root / ASSET).compute_type == "float32"
+    got = t.translate_batch(reactions[:8], beam_size=5, num_hypotheses=3)
+    want = cli_translate(reactions[:8], "--beam-size", "5", "--n-best", "3", "--compute-type", "int8", model=root / ASSET)
+    for r, w in zip(got, want):
+        assert r.hypotheses == [p["tokens"] for p in w["predictions"]]
+        assert r.scores == pytest.approx([p["score"] for p in w["predictions"]], abs=1e-9)
 
 
 def test_help_reads_like_a_reference():
