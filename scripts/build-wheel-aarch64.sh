@@ -71,7 +71,11 @@ start=$(date +%s)
     cd "$root/host-python"
     # The same target dir as scripts/build-aarch64.sh, so the arm64-check profile reuses the
     # Lambda check's dependencies.
-    "$venv/bin/maturin" build --locked --target "$TARGET" --profile "$profile" \
+    # The check (arm64-check) leaves out the ONNX-generated ANNalog, as the arm64 Lambda check
+    # does, so that it reuses that build's dependencies (scripts/test-lambda.sh).
+    no_default=()
+    [ "$profile" != arm64-check ] || no_default=(--no-default-features)
+    "$venv/bin/maturin" build --locked --target "$TARGET" --profile "$profile" ${no_default[@]+"${no_default[@]}"} \
         --target-dir "$target/aarch64" "${RETORT_AARCH64_BUILD_STD[@]+"${RETORT_AARCH64_BUILD_STD[@]}"}" --out "$out" >&2
 )
 wheel=$(ls "$out"/retort_seq2seq-*.whl)

@@ -215,6 +215,18 @@ retort_parse_build_args() {
     fi
 }
 
+# retort_check_glibc BINARY ARCH: AL2023 ships glibc 2.34; a binary that needs a newer symbol
+# version fails to start there (scripts/package-lambda.sh, scripts/test-lambda.sh).
+retort_check_glibc() {
+    local newest  # $1: binary, $2: architecture
+    newest="$(readelf --version-info -W "$1" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -1)"
+    if [ -n "$newest" ] && [ "$(printf '%s\n2.34\n' "$newest" | sort -V | tail -1)" != 2.34 ]; then
+        echo "$1 needs glibc $newest, newer than AL2023's 2.34" >&2
+        exit 1
+    fi
+    echo "$2 bootstrap needs glibc <= ${newest:-?} (AL2023 has 2.34)" >&2
+}
+
 # retort_print_artifacts OUT_DIR PACKAGE SUFFIX...
 # Prints "path<TAB>size" for each <OUT_DIR>/<name> that exists, where name is
 # each SUFFIX pattern with {crate} replaced by the package's crate name

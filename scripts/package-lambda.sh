@@ -20,6 +20,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
+# shellcheck disable=SC2034
+RETORT_LOG_TAG=package-lambda
+# shellcheck source-path=SCRIPTDIR source=lib-toolchain.sh
+. scripts/lib-toolchain.sh
 
 arch=all
 profile=lambda
@@ -51,16 +55,6 @@ if [ -n "$model" ] && [ ! -f "$model" ]; then
 fi
 mkdir -p "$out"
 
-# AL2023 ships glibc 2.34: a binary that needs a newer symbol version fails to start there.
-check_glibc() {
-    local newest  # $1: binary, $2: architecture
-    newest="$(readelf --version-info -W "$1" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -1)"
-    if [ -n "$newest" ] && [ "$(printf '%s\n2.34\n' "$newest" | sort -V | tail -1)" != 2.34 ]; then
-        echo "package-lambda: $1 needs glibc $newest, newer than AL2023's 2.34" >&2
-        exit 1
-    fi
-    echo "package-lambda: $2 bootstrap needs glibc <= ${newest:-?} (AL2023 has 2.34)" >&2
-}
 
 for a in "${arches[@]}"; do
     if [ "$a" = x86_64 ] && [ "$profile" = release ]; then
@@ -83,7 +77,7 @@ for a in "${arches[@]}"; do
         bin="$root/target/aarch64/aarch64-unknown-linux-gnu/$p/bootstrap"
         strip_tool=aarch64-linux-gnu-strip
     fi
-    check_glibc "$bin" "$a"
+    retort_check_glibc "$bin" "$a"
     zip="$out/retort-lambda-$a.zip"
     python3 - "$bin" "$model" "$zip" "$strip_tool" <<'PY'
 import os, shutil, subprocess, sys, tempfile, zipfile

@@ -52,8 +52,15 @@ if [ "${SKIP_AARCH64:-0}" = 1 ]; then
 fi
 command -v qemu-aarch64-static >/dev/null || retort_apt_install qemu-user-static
 # The arm64-check profile (Cargo.toml): release semantics, unoptimised: ~4x cheaper to cross-build.
-scripts/package-lambda.sh --arch arm64 --profile release --arm64-profile arm64-check --out target/dist >&2
+# retort-python's library is built with it (without default features, as the aarch64 wheel check
+# builds it): cargo then resolves the dependencies' features once for both, and
+# scripts/build-wheel-aarch64.sh --profile arm64-check reuses them instead of compiling every
+# dependency for aarch64 a second time (the two builds alone differ in 24 units: uuid, nom, ...).
+# PYO3_BUILD_EXTENSION_MODULE as maturin sets it: no libpython to link, and the same pyo3 build.
+PYO3_BUILD_EXTENSION_MODULE=1 scripts/build-aarch64.sh -p retort-lambda --profile arm64-check -- --lib --bins -p retort-python \
+    --locked --no-default-features >&2
 arm_bin="$root/target/aarch64/aarch64-unknown-linux-gnu/arm64-check/bootstrap"
+retort_check_glibc "$arm_bin" arm64
 wrapper="$root/target/dist/bootstrap-arm64-qemu"
 printf '#!/bin/sh\nexec qemu-aarch64-static -L /usr/aarch64-linux-gnu "%s" "$@"\n' "$arm_bin" > "$wrapper"
 chmod +x "$wrapper"
