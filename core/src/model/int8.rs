@@ -153,9 +153,7 @@ impl QuantLinear {
             }
         });
     }
-}
 
-impl QuantLinear {
     /// One row: `out[o] = sums[o] · (sx · sw[o]) + b[o]`, one rounding order everywhere.
     #[inline(always)]
     fn dequantize(&self, sums: &[i32], sx: f32, out: &mut [f32]) {
