@@ -96,9 +96,7 @@ impl Config {
         };
         let compute_type = match get("COMPUTE_TYPE") {
             None => ComputeType::Auto,
-            Some(v) => v.parse().map_err(|_| {
-                ConfigError::new("COMPUTE_TYPE", format!("COMPUTE_TYPE={v:?}: expected \"auto\", \"f32\" or \"int8\""))
-            })?,
+            Some(v) => v.parse().map_err(|e| ConfigError::new("COMPUTE_TYPE", format!("COMPUTE_TYPE={v:?}: {e}")))?,
         };
         Ok(Config {
             compute_type,

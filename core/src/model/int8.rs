@@ -28,11 +28,11 @@ fn activation_levels(inp: usize) -> f32 {
 /// Quantizes `row` into `out` (same length) symmetrically: `x ≈ q × scale`, `q` in
 /// [-127, 127], `scale = max |x| / 127`. Returns the scale (0 for an all-zero row, whose
 /// values all quantize to 0). The rule of int8 bundles and of the activations alike.
-pub fn quantize_row<T: From<i8>>(row: &[f32], out: &mut [T]) -> f32 {
+pub fn quantize_row(row: &[f32], out: &mut [i8]) -> f32 {
     let scale = row.iter().fold(0f32, |m, x| m.max(x.abs())) / 127.0;
     for (q, x) in out.iter_mut().zip(row) {
         // `as` saturates; the clamp is for x / scale landing a hair past 127 by rounding.
-        *q = T::from(if scale > 0.0 { (x / scale).round().clamp(-127.0, 127.0) as i8 } else { 0 });
+        *q = if scale > 0.0 { (x / scale).round().clamp(-127.0, 127.0) as i8 } else { 0 };
     }
     scale
 }

@@ -203,7 +203,6 @@ impl Loader<'_> {
         let mut rows: Vec<&[f32]> = Vec::new();
         let mut inp = None;
         let mut bs = Vec::new();
-        let mut host_bias = Vec::new();
         for p in prefixes {
             let name = format!("{p}.weight");
             let (shape, data) = self.raw(&name)?;
@@ -214,17 +213,18 @@ impl Loader<'_> {
                 return Err(tensor_err(&name, "fused projections disagree on input size"));
             }
             rows.extend(data.chunks_exact(*in_f).take(*out_f));
-            if bias && self.int8 {
-                host_bias.extend(self.vector(&format!("{p}.bias"), *out_f)?);
-            } else if bias {
-                bs.push(self.tensor1(&format!("{p}.bias"))?);
+            if bias {
+                bs.extend(self.vector(&format!("{p}.bias"), *out_f)?);
             }
         }
+        let b = bias.then_some(bs);
         if self.int8 {
-            let b = if bias { Some(host_bias) } else { None };
             return Ok(Lin::Int8(QuantLinear::new(&prefixes.join("+"), &rows, inp.unwrap_or(0), b)?));
         }
-        let b = if bias { Some(Tensor::cat(bs, 0)) } else { None };
+        let b = b.map(|b| {
+            let n = b.len();
+            Tensor::from_data(TensorData::new(b, [n]), &self.device)
+        });
         Ok(Lin::F32 { w: self.transposed(&rows, inp.unwrap_or(0)), b })
     }
 
@@ -251,10 +251,6 @@ impl Loader<'_> {
 }
 
 impl Transformer {
-    pub fn from_bundle(bundle: &Bundle) -> Result<Self> {
-        Transformer::load(bundle, ComputeType::Auto)
-    }
-
     pub fn load(bundle: &Bundle, compute: ComputeType) -> Result<Self> {
         bundle.validate()?;
         let spec = bundle.meta.spec.clone();
