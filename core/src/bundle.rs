@@ -151,7 +151,21 @@ pub struct BundleMeta {
 #[derive(Clone, Debug, PartialEq)]
 pub struct TensorData {
     pub shape: Vec<usize>,
-    pub data: Vec<f32>,
+    values: Values,
+}
+
+/// A tensor's values as held in memory: f32, or, for a 2-D tensor an int8 bundle stored as
+/// integers, those integers and their row scales exactly as read. Keeping the integers is
+/// what lets an int8 engine load without a float round trip (dequantize, then quantize the
+/// same values again), and keeps the weights at a quarter of their f32 size until then.
+#[derive(Clone, Debug, PartialEq)]
+enum Values {
+    F32(Vec<f32>),
+    /// `[rows × cols]` integers, one scale per row; value = integer × its row's scale.
+    Int8 {
+        q: Vec<i8>,
+        scales: Vec<f32>,
+    },
 }
 
 impl TensorData {
@@ -163,7 +177,96 @@ impl TensorData {
                 data.len()
             )));
         }
-        Ok(TensorData { shape, data })
+        Ok(TensorData { shape, values: Values::F32(data) })
+    }
+
+    /// A `[rows, cols]` tensor held as int8 rows with one scale each (see [`StorageType::Int8`]).
+    pub fn from_int8(name: &str, shape: Vec<usize>, q: Vec<i8>, scales: Vec<f32>) -> Result<Self> {
+        let bad = |problem: String| Err(Error::Tensor { name: name.to_string(), problem });
+        let &[rows, cols] = shape.as_slice() else {
+            return bad(format!("int8 tensors must be 2-D, this one has shape {shape:?}"));
+        };
+        if scales.len() != rows {
+            return bad(format!("has {rows} rows but its int8 scales have shape [{}]", scales.len()));
+        }
+        if rows.checked_mul(cols) != Some(q.len()) {
+            return bad(format!("has shape {shape:?} but {} integers", q.len()));
+        }
+        if let Some(i) = scales.iter().position(|s| !s.is_finite() || *s < 0.0) {
+            return bad(format!("int8 scale {i} is {} (must be finite and not negative)", scales[i]));
+        }
+        // Symmetric: ±127. The int8 kernels' overflow bound counts on it (no writer of this
+        // format makes -128). Scanned without an early exit, which vectorizes.
+        if q.chunks(4096).any(|c| c.iter().fold(false, |found, &x| found | (x == i8::MIN))) {
+            let i = q.iter().position(|&x| x == i8::MIN).unwrap_or(0);
+            return bad(format!("int8 value {i} is -128, outside the symmetric range -127..=127 of this format"));
+        }
+        Ok(TensorData { shape, values: Values::Int8 { q, scales } })
+    }
+
+    /// The values as f32 (int8 rows dequantized: a copy, made on request).
+    pub fn values(&self) -> std::borrow::Cow<'_, [f32]> {
+        match &self.values {
+            Values::F32(v) => std::borrow::Cow::Borrowed(v),
+            Values::Int8 { q, scales } => std::borrow::Cow::Owned(dequantize_rows(q, scales)),
+        }
+    }
+
+    /// The values as f32, owned.
+    pub fn into_values(self) -> Vec<f32> {
+        match self.values {
+            Values::F32(v) => v,
+            Values::Int8 { q, scales } => dequantize_rows(&q, &scales),
+        }
+    }
+
+    /// The values as f32 for editing; int8 rows are dequantized first (for good).
+    pub fn values_mut(&mut self) -> &mut Vec<f32> {
+        if let Values::Int8 { q, scales } = &self.values {
+            self.values = Values::F32(dequantize_rows(q, scales));
+        }
+        match &mut self.values {
+            Values::F32(v) => v,
+            Values::Int8 { .. } => unreachable!("converted to f32 above"),
+        }
+    }
+
+    /// The stored integers and row scales, for a tensor read from an int8 bundle.
+    pub fn int8_rows(&self) -> Option<(&[i8], &[f32])> {
+        match &self.values {
+            Values::Int8 { q, scales } => Some((q, scales)),
+            Values::F32(_) => None,
+        }
+    }
+
+    /// How many values the tensor holds.
+    pub fn len(&self) -> usize {
+        match &self.values {
+            Values::F32(v) => v.len(),
+            Values::Int8 { q, .. } => q.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Refuses non-finite values and magnitudes above `limit`. For int8 rows the bound is
+    /// checked on the scales (127 × scale is a row's largest possible magnitude).
+    fn check_values(&self, name: &str, limit: f32) -> Result<()> {
+        match &self.values {
+            Values::F32(v) => check_values(name, v, limit),
+            Values::Int8 { scales, .. } => match scales.iter().position(|s| s * 127.0 > limit) {
+                None => Ok(()),
+                Some(i) => Err(Error::Tensor {
+                    name: name.to_string(),
+                    problem: format!(
+                        "int8 row {i} has scale {:e}, beyond any trained weight (|x| > {limit:e})",
+                        scales[i]
+                    ),
+                }),
+            },
+        }
     }
 }
 
@@ -195,7 +298,7 @@ impl Bundle {
                         problem: format!("has shape {:?}, the spec needs {:?}", t.shape, shape),
                     })
                 }
-                Some(t) => check_values(name, &t.data, MAX_WEIGHT_MAGNITUDE)?,
+                Some(t) => t.check_values(name, MAX_WEIGHT_MAGNITUDE)?,
             }
         }
         if self.tensors.len() != expected.len() {
@@ -210,7 +313,7 @@ impl Bundle {
     /// Generated models keep graph constants (masks of -1e9 and the like) among their
     /// tensors, so only finiteness is checked there.
     fn validate_finite(&self) -> Result<()> {
-        self.tensors.iter().try_for_each(|(name, t)| check_values(name, &t.data, f32::MAX))
+        self.tensors.iter().try_for_each(|(name, t)| t.check_values(name, f32::MAX))
     }
 
     /// Serializes to the bundle file format. Position tables equal to [`sinusoidal_table`]
@@ -248,15 +351,20 @@ impl Bundle {
             }
             match (storage, t.shape.as_slice()) {
                 (StorageType::F16, _) => {
-                    let bytes = t.data.iter().flat_map(|x| half::f16::from_f32(*x).to_le_bytes()).collect();
+                    let bytes = t.values().iter().flat_map(|x| half::f16::from_f32(*x).to_le_bytes()).collect();
                     encoded.push((name.clone(), Dtype::F16, t.shape.clone(), bytes));
                 }
                 (StorageType::Int8, &[rows, cols]) => {
-                    let (q, scales) = quantize_rows(&t.data, rows, cols);
+                    // Integers read from an int8 bundle are written back as they are (quantizing
+                    // their dequantized values would give the same ones, slower).
+                    let (q, scales) = match t.int8_rows() {
+                        Some((q, s)) => (q.to_vec(), s.to_vec()),
+                        None => quantize_rows(&t.values(), rows, cols),
+                    };
                     encoded.push((name.clone(), Dtype::I8, t.shape.clone(), q.iter().map(|&x| x as u8).collect()));
                     encoded.push((format!("{name}{INT8_SCALE_SUFFIX}"), Dtype::F32, vec![rows], f32_bytes(&scales)));
                 }
-                _ => encoded.push((name.clone(), Dtype::F32, t.shape.clone(), f32_bytes(&t.data))),
+                _ => encoded.push((name.clone(), Dtype::F32, t.shape.clone(), f32_bytes(&t.values()))),
             }
         }
         encoded.sort_by(|a, b| a.0.cmp(&b.0));
@@ -304,8 +412,8 @@ impl Bundle {
                 self.tensors.get(**name).is_some_and(|t| {
                     let want = table.get_or_insert_with(|| sinusoidal_table(rows, d));
                     t.shape == [rows, d]
-                        && t.data.len() == want.len()
-                        && t.data.iter().zip(want.iter()).all(|(a, b)| a.to_bits() == b.to_bits())
+                        && t.len() == want.len()
+                        && t.values().iter().zip(want.iter()).all(|(a, b)| a.to_bits() == b.to_bits())
                 })
             })
             .map(|n| n.to_string())
@@ -404,8 +512,15 @@ impl Bundle {
                     ),
                 });
             };
-            let data = dequantize_rows(&name, view.shape(), view.data(), &scale_shape, &s)?;
-            tensors.insert(name, TensorData::new(view.shape().to_vec(), data)?);
+            if scale_shape.len() != 1 {
+                return Err(Error::Tensor {
+                    name,
+                    problem: format!("its int8 scales have shape {scale_shape:?}, not one per row"),
+                });
+            }
+            let q = view.data().iter().map(|&b| b as i8).collect();
+            let t = TensorData::from_int8(&name, view.shape().to_vec(), q, s)?;
+            tensors.insert(name, t);
         }
         if let Some(base) = scales.keys().min() {
             return Err(Error::Tensor {
@@ -445,7 +560,7 @@ impl Bundle {
 
     /// Size of the payload as stored, useful for `inspect`.
     pub fn parameter_count(&self) -> usize {
-        self.tensors.values().map(|t| t.data.len()).sum()
+        self.tensors.values().map(TensorData::len).sum()
     }
 }
 
@@ -519,22 +634,10 @@ fn quantize_rows(data: &[f32], rows: usize, cols: usize) -> (Vec<i8>, Vec<f32>) 
     (q, scales)
 }
 
-/// Inverse of [`quantize_rows`], checking what a damaged or foreign file could get wrong.
-fn dequantize_rows(name: &str, shape: &[usize], q: &[u8], scale_shape: &[usize], scales: &[f32]) -> Result<Vec<f32>> {
-    let bad = |problem: String| Err(Error::Tensor { name: name.to_string(), problem });
-    let &[rows, cols] = shape else {
-        return bad(format!("int8 tensors must be 2-D, this one has shape {shape:?}"));
-    };
-    if scale_shape != [rows] {
-        return bad(format!("has {rows} rows but its int8 scales have shape {scale_shape:?}"));
-    }
-    if let Some(i) = scales.iter().position(|s| !s.is_finite() || *s < 0.0) {
-        return bad(format!("int8 scale {i} is {} (must be finite and not negative)", scales[i]));
-    }
-    Ok(q.chunks_exact(cols.max(1))
-        .zip(scales)
-        .flat_map(|(row, s)| row.iter().map(move |&b| b as i8 as f32 * s))
-        .collect())
+/// Inverse of [`quantize_rows`] (shapes are checked by [`TensorData::from_int8`]).
+fn dequantize_rows(q: &[i8], scales: &[f32]) -> Vec<f32> {
+    let cols = if scales.is_empty() { 0 } else { q.len() / scales.len() };
+    q.chunks_exact(cols.max(1)).zip(scales).flat_map(|(row, s)| row.iter().map(move |&x| f32::from(x) * s)).collect()
 }
 
 /// A stored tensor as the header describes it: name, dtype, shape.
@@ -566,7 +669,12 @@ const MAX_WEIGHT_MAGNITUDE: f32 = 1e6;
 
 /// Refuses non-finite values and magnitudes above `limit`, naming the tensor and the index.
 fn check_values(name: &str, data: &[f32], limit: f32) -> Result<()> {
-    match data.iter().position(|x| !x.is_finite() || x.abs() > limit) {
+    // Infinities are above any limit. Whole chunks without an early exit vectorize (the check
+    // of every weight was a tenth of a cold start); the index is searched for only once a
+    // chunk fails.
+    let bad = |x: &f32| x.is_nan() | (x.abs() > limit);
+    let clean = data.chunks(1024).all(|c| !c.iter().fold(false, |found, x| found | bad(x)));
+    match if clean { None } else { data.iter().position(bad) } {
         None => Ok(()),
         Some(i) if !data[i].is_finite() => {
             Err(Error::Tensor { name: name.to_string(), problem: format!("value {i} is not finite ({})", data[i]) })
@@ -689,8 +797,7 @@ mod tests {
         assert_eq!(s, [1.0 / 127.0, 0.0, 3.0 / 127.0]);
         assert_eq!((q[1], q[2], q[8]), (-127, 32, -127), "the largest magnitude maps to +-127");
         assert_eq!(&q[3..6], [0; 3]);
-        let bytes: Vec<u8> = q.iter().map(|&x| x as u8).collect();
-        let back = dequantize_rows("t", &[3, 3], &bytes, &[3], &s).expect("dequantize");
+        let back = dequantize_rows(&q, &s);
         for (i, (x, y)) in data.iter().zip(&back).enumerate() {
             assert!((x - y).abs() <= s[i / 3] / 2.0 * 1.0001, "value {i}: {x} vs {y}");
         }
@@ -703,7 +810,7 @@ mod tests {
         let mut b = sample();
         // a zero row must survive (scale 0), not turn into NaN
         if let Some(t) = b.tensors.get_mut("src_emb") {
-            t.data[..32].fill(0.0);
+            t.values_mut()[..32].fill(0.0);
         }
         let f32_len = b.to_bytes(StorageType::F32).expect("f32").len();
         let bytes = b.to_bytes(StorageType::Int8).expect("int8");
@@ -718,17 +825,20 @@ mod tests {
             let got = &back.tensors[name];
             assert_eq!(got.shape, t.shape, "{name}");
             if t.shape.len() != 2 || name.ends_with(".pos") {
-                assert_eq!(got.data, t.data, "{name}: 1-D tensors and computed tables are exact");
+                assert_eq!(got.values(), t.values(), "{name}: 1-D tensors and computed tables are exact");
                 continue;
             }
-            for (r, (want, have)) in t.data.chunks(t.shape[1]).zip(got.data.chunks(t.shape[1])).enumerate() {
+            // held as the stored integers, exactly those the writer made
+            let (q, scales) = quantize_rows(&t.values(), t.shape[0], t.shape[1]);
+            assert_eq!(got.int8_rows(), Some((&q[..], &scales[..])), "{name}");
+            for (r, (want, have)) in t.values().chunks(t.shape[1]).zip(got.values().chunks(t.shape[1])).enumerate() {
                 let step = want.iter().fold(0f32, |m, x| m.max(x.abs())) / 127.0;
                 for (x, y) in want.iter().zip(have) {
                     assert!((x - y).abs() <= step / 2.0 * 1.0001, "{name} row {r}: {x} vs {y}");
                 }
             }
         }
-        assert!(back.tensors["src_emb"].data[..32].iter().all(|&x| x == 0.0));
+        assert!(back.tensors["src_emb"].values()[..32].iter().all(|&x| x == 0.0));
         // re-storing decoded int8 weights as int8 changes nothing
         assert_eq!(back.to_bytes(StorageType::Int8).expect("again"), bytes);
     }
@@ -764,6 +874,13 @@ mod tests {
             }
         });
         assert!(e.contains(&scale) && e.contains("must be F32"), "{e}");
+        // -128 is no level of the symmetric format (the int8 kernels' overflow bound needs ±127)
+        let e = case(&|raw| {
+            if let Some(t) = raw.iter_mut().find(|t| t.0 == "dec.layers.0.ffn.w1.weight") {
+                t.3[5] = 0x80;
+            }
+        });
+        assert!(e.contains("dec.layers.0.ffn.w1.weight") && e.contains("int8 value 5 is -128"), "{e}");
 
         // and the checksum still covers int8 payloads and scales
         let at = bytes.len() - 3;
@@ -810,7 +927,8 @@ mod tests {
         // one bit off: that table is stored (and read back exactly), the other still computed
         let mut odd = b.clone();
         if let Some(t) = odd.tensors.get_mut(names::DEC_POS) {
-            t.data[77] = f32::from_bits(t.data[77].to_bits() ^ 1);
+            let v = t.values_mut();
+            v[77] = f32::from_bits(v[77].to_bits() ^ 1);
         }
         let bytes = odd.to_bytes(StorageType::F32).expect("write");
         let names = stored_names(&bytes);
@@ -843,7 +961,8 @@ mod tests {
         let computed = b.to_bytes(StorageType::Int8).expect("int8").len();
         for name in COMPUTABLE_POSITIONS {
             if let Some(t) = b.tensors.get_mut(name) {
-                t.data[1] = f32::from_bits(t.data[1].to_bits() ^ 1);
+                let v = t.values_mut();
+                v[1] = f32::from_bits(v[1].to_bits() ^ 1);
             }
         }
         let stored = b.to_bytes(StorageType::Int8).expect("int8").len();

@@ -35,8 +35,8 @@ struct Ref<'a> {
 }
 
 impl Ref<'_> {
-    fn t(&self, n: &str) -> &[f32] {
-        &self.b.tensors[n].data
+    fn t(&self, n: &str) -> std::borrow::Cow<'_, [f32]> {
+        self.b.tensors[n].values()
     }
     fn spec(&self) -> &ModelSpec {
         &self.b.meta.spec
@@ -380,7 +380,7 @@ fn bundle_round_trips_and_f16_is_close() {
     }
     let half = Bundle::from_bytes(&b.to_bytes(StorageType::F16).expect("f16")).expect("read f16");
     for (n, t) in &b.tensors {
-        for (x, y) in t.data.iter().zip(&half.tensors[n].data) {
+        for (x, y) in t.values().iter().zip(half.tensors[n].values().iter()) {
             assert!((x - y).abs() <= 1e-3 * x.abs().max(1.0), "{n}: {x} vs {y}");
         }
     }

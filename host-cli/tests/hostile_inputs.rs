@@ -71,7 +71,7 @@ fn find(haystack: &[u8], needle: &[u8], from: usize) -> usize {
 
 fn set_weight(b: &mut Bundle, value: f32) {
     let name = b.tensors.keys().filter(|n| n.contains("ff") || n.contains("attn")).min().expect("a weight").clone();
-    b.tensors.get_mut(&name).expect("tensor").data[0] = value;
+    b.tensors.get_mut(&name).expect("tensor").values_mut()[0] = value;
 }
 
 fn repo() -> PathBuf {
@@ -204,8 +204,8 @@ fn bundle_cases() -> Vec<Case> {
             edited_bundle(|b| {
                 let name = b.tensors.keys().min().expect("a tensor").clone();
                 let t = b.tensors.get_mut(&name).expect("tensor");
-                t.data.push(0.0);
-                t.shape = vec![t.data.len()];
+                t.values_mut().push(0.0);
+                t.shape = vec![t.len()];
             }),
             FAILURE,
             &["shape"],

@@ -192,8 +192,14 @@ pub fn import_annalog(checkpoint: &Path, vocab: &Path) -> Result<Bundle, ImportE
     // Learned position tables, read as they are.
     let positions = Positions {
         kind: PositionKind::Learned,
-        encoder: (max_positions, w.read("encoder.pos_embedding.weight")?.map(|t| t.data).unwrap_or_default()),
-        decoder: (max_positions, w.read("decoder.pos_embedding.weight")?.map(|t| t.data).unwrap_or_default()),
+        encoder: (
+            max_positions,
+            w.read("encoder.pos_embedding.weight")?.map(TensorData::into_values).unwrap_or_default(),
+        ),
+        decoder: (
+            max_positions,
+            w.read("decoder.pos_embedding.weight")?.map(TensorData::into_values).unwrap_or_default(),
+        ),
     };
     if !w.map.is_empty() {
         let mut left: Vec<&String> = w.map.keys().collect();

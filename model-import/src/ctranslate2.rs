@@ -1280,7 +1280,7 @@ fn read_positions(vars: &mut Vars, d: usize, notes: &mut Vec<String>) -> Result<
                         "{scope}/position_encodings/encodings has depth {depth}, the model has {d}"
                     )));
                 }
-                tables.push((rows, t.data));
+                tables.push((rows, t.into_values()));
             }
             None => {
                 if d < 4 || !d.is_multiple_of(2) {

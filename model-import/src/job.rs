@@ -140,7 +140,7 @@ fn cut_positions(bundle: &mut Bundle, n: usize) -> Result<(), ImportError> {
             .get_mut(name)
             .ok_or_else(|| ImportError::Format(format!("the imported model lacks the position table '{name}'")))?;
         let width = t.shape.get(1).copied().unwrap_or(0);
-        t.data.truncate(n * width);
+        t.values_mut().truncate(n * width);
         if let Some(rows) = t.shape.first_mut() {
             *rows = n;
         }

@@ -721,7 +721,7 @@ impl<'f> StateDict<'f> {
             }
         };
         let td = self.take(name, &t.size.clone())?;
-        Ok(Some((len, td.data)))
+        Ok(Some((len, td.into_values())))
     }
 
     fn count_layers(&self, prefix: &str) -> usize {

@@ -229,7 +229,7 @@ impl Walk<'_> {
                 BiasPolicy::FromData => {
                     let value = self.read(&from, &shape, rule.transform)?;
                     let rows = shape.first().copied().unwrap_or(0);
-                    self.pending.entry(group).or_default().push((to, rows, value.map(|t| t.data)));
+                    self.pending.entry(group).or_default().push((to, rows, value.map(TensorData::into_values)));
                     return Ok(());
                 }
             },
@@ -298,8 +298,8 @@ impl Walk<'_> {
                 }
                 let Some(Some(t)) = self.fused.get(from) else { return Ok(None) };
                 let cols: usize = shape.iter().skip(1).product();
-                let block = t
-                    .data
+                let values = t.values();
+                let block = values
                     .get(index * rows * cols..(index + 1) * rows * cols)
                     .ok_or_else(|| ImportError::Format("internal: row block outside a checked tensor".into()))?;
                 Ok(Some(TensorData::new(shape.to_vec(), block.to_vec())?))

@@ -37,8 +37,8 @@ fn copy_vocabs(from: &Path, to: &Path) {
 /// Largest |a - b| over a tensor, and the largest |a|.
 fn max_diff(a: &TensorData, b: &TensorData) -> (f32, f32) {
     assert_eq!(a.shape, b.shape);
-    let d = a.data.iter().zip(&b.data).map(|(x, y)| (x - y).abs()).fold(0f32, f32::max);
-    let m = a.data.iter().map(|x| x.abs()).fold(0f32, f32::max);
+    let d = a.values().iter().zip(b.values().iter()).map(|(x, y)| (x - y).abs()).fold(0f32, f32::max);
+    let m = a.values().iter().map(|x| x.abs()).fold(0f32, f32::max);
     (d, m)
 }
 
@@ -71,8 +71,8 @@ fn check_peer_spec(b: &Bundle) {
     assert_eq!(b.tensors["dec.layers.5.ffn.w2.weight"].shape, vec![32, 128]);
     assert_eq!(b.tensors[names::ENC_POS].shape, vec![GENERATED_POSITIONS, 32]);
     let table = ctranslate2_sinusoidal_table(GENERATED_POSITIONS, 32);
-    assert_eq!(b.tensors[names::ENC_POS].data, table);
-    assert_eq!(b.tensors[names::DEC_POS].data, table);
+    assert_eq!(b.tensors[names::ENC_POS].values(), table);
+    assert_eq!(b.tensors[names::DEC_POS].values(), table);
     b.validate().unwrap();
 
     // Tokenizers: ids as CTranslate2 assigns them.
@@ -131,7 +131,7 @@ fn check_quantized(f: &Bundle, q: &Bundle, what: &str, bound: impl Fn(f32, f32) 
         }
         worst_rel = worst_rel.max(d / m);
         let cols = t.shape[1];
-        for (ra, rb) in t.data.chunks(cols).zip(q.tensors[name].data.chunks(cols)) {
+        for (ra, rb) in t.values().chunks(cols).zip(q.tensors[name].values().chunks(cols)) {
             let amax = ra.iter().map(|x| x.abs()).fold(0f32, f32::max);
             let e = ra.iter().zip(rb).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
             assert!(
@@ -313,17 +313,17 @@ impl V6 {
     fn t(&mut self, b: &Bundle, ct2: &str, canon: &str) {
         let t = &b.tensors[canon];
         if ct2.ends_with("weight") {
-            self.weight(ct2, &t.shape, &t.data);
+            self.weight(ct2, &t.shape, &t.values());
         } else {
-            self.f32s(ct2, &t.shape, &t.data);
+            self.f32s(ct2, &t.shape, &t.values());
         }
     }
     fn linear(&mut self, b: &Bundle, ct2: &str, canon: &[&str]) {
         let mut w = Vec::new();
         let mut bias = Vec::new();
         for c in canon {
-            w.extend_from_slice(&b.tensors[&format!("{c}.weight")].data);
-            bias.extend_from_slice(&b.tensors[&format!("{c}.bias")].data);
+            w.extend_from_slice(&b.tensors[&format!("{c}.weight")].values());
+            bias.extend_from_slice(&b.tensors[&format!("{c}.bias")].values());
         }
         let cols = b.tensors[&format!("{}.weight", canon[0])].shape[1];
         self.weight(&format!("{ct2}/weight"), &[w.len() / cols, cols], &w);
@@ -573,7 +573,7 @@ fn imports_project_ct2_fixtures() {
         .tensors
         .iter()
         .filter(|(n, t)| t.shape.len() == 2 && !n.contains(".pos"))
-        .flat_map(|(_, t)| t.data.iter())
+        .flat_map(|(_, t)| t.values().into_owned())
         .fold(0f32, |m, x| m.max(x.abs()));
     check_quantized(&f, &q16, "fixture int16", |_, _| global_max / 2048.0);
 }

@@ -273,7 +273,7 @@ fn onmt12_unk_fixture_differs_only_in_unk_bias() {
     for (name, t) in &base.tensors {
         let o = unk.tensors.get(name).unwrap_or_else(|| panic!("missing {name}"));
         assert_eq!(o.shape, t.shape, "{name}");
-        for (k, (a, b)) in o.data.iter().zip(&t.data).enumerate() {
+        for (k, (a, b)) in o.values().iter().zip(t.values().iter()).enumerate() {
             if a != b {
                 changed.push((name.clone(), t.shape.clone(), k, a - b));
             }
@@ -363,7 +363,7 @@ fn checkpoint_generations_give_identical_models() {
         for (name, t) in &zip.tensors {
             let o = b.tensors.get(name).unwrap_or_else(|| panic!("{other}: missing {name}"));
             assert_eq!(o.shape, t.shape, "{other}: {name}");
-            let diff = o.data.iter().zip(&t.data).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
+            let diff = o.values().iter().zip(t.values().iter()).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
             assert!(diff <= 1e-6, "{other}: {name} differs by {diff}");
         }
     }

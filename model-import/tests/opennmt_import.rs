@@ -55,7 +55,7 @@ fn check_onmt12(b: &Bundle, file: &str, format: &str) {
     // The stored position table is OpenNMT-py's sinusoid.
     let pos = &b.tensors[names::ENC_POS];
     let want = retort_core::spec::sinusoidal_table(5000, 64);
-    let worst = pos.data.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
+    let worst = pos.values().iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
     assert!(worst < 2e-3, "stored table differs from the sinusoid by {worst}");
     assert_eq!(b.tensors[names::ENC_POS], b.tensors[names::DEC_POS]);
 
@@ -199,7 +199,7 @@ fn onmt12_matches_ctranslate2_conversion() {
         }
         if let Some(u) = ct2.tensors.get(name) {
             assert_eq!(t.shape, u.shape, "{name}");
-            let worst = t.data.iter().zip(&u.data).map(|(x, y)| (x - y).abs()).fold(0f32, f32::max);
+            let worst = t.values().iter().zip(u.values().iter()).map(|(x, y)| (x - y).abs()).fold(0f32, f32::max);
             assert!(worst <= 1e-6, "{name} differs from CTranslate2's by {worst}");
             compared += 1;
         }

@@ -49,7 +49,7 @@ fn older_vocab_layouts_and_layer_norm_names() {
 fn missing_position_table_is_generated() {
     let b = import("v1_no_pe");
     assert_eq!(b.meta.spec.max_positions, 5000);
-    assert_eq!(b.tensors[names::ENC_POS].data, retort_core::spec::sinusoidal_table(5000, 8));
+    assert_eq!(b.tensors[names::ENC_POS].values(), retort_core::spec::sinusoidal_table(5000, 8));
     assert!(b.meta.provenance.notes.iter().any(|n| n.contains("generated")));
 }
 

@@ -183,10 +183,10 @@ fn exact_constants(tensors: &HashMap<String, TensorData>) -> std::collections::B
     tensors
         .iter()
         .filter(|(name, t)| {
-            let lossy = t.data.iter().any(|&x| half::f16::from_f32(x).to_f32() != x);
-            is_graph_constant(name) && t.data.len() <= 64 && lossy
+            let lossy = t.values().iter().any(|&x| half::f16::from_f32(x).to_f32() != x);
+            is_graph_constant(name) && t.len() <= 64 && lossy
         })
-        .map(|(name, t)| (name.clone(), t.data.clone()))
+        .map(|(name, t)| (name.clone(), t.values().into_owned()))
         .collect()
 }
 
@@ -223,7 +223,7 @@ fn write_bundle(
     meta.provenance.source_sha256 = graph_sha256.to_string();
     if req.storage == StorageType::F16 {
         for (name, t) in &tensors {
-            if let Some(x) = t.data.iter().find(|x| x.abs() > 65504.0) {
+            if let Some(x) = t.values().iter().find(|x| x.abs() > 65504.0) {
                 return Err(GenError::Codegen {
                     file: name.split('.').next().unwrap_or("").to_string() + ".onnx",
                     message: format!("constant '{name}' holds {x}, beyond float16: use --storage f32"),

@@ -126,13 +126,13 @@ impl ParamLoader<'_> {
             Some(t) => {
                 self.used += 1;
                 match self.exact.and_then(|e| e.get(&full)) {
-                    Some(v) if v.len() == t.data.len() => Some((full, v.clone())),
+                    Some(v) if v.len() == t.len() => Some((full, v.clone())),
                     Some(v) => {
-                        let problem = format!("has {} exact values for {} stored ones", v.len(), t.data.len());
+                        let problem = format!("has {} exact values for {} stored ones", v.len(), t.len());
                         self.error = Some(Error::Tensor { name: full, problem });
                         None
                     }
-                    None => Some((full, t.data.clone())),
+                    None => Some((full, t.values().into_owned())),
                 }
             }
         }

@@ -72,9 +72,34 @@ pub struct QuantLinear {
     levels: f32,
 }
 
+/// One output row of a layer's weight, as the loader has it.
+#[derive(Clone, Copy)]
+pub enum QuantRow<'a> {
+    /// f32 values, quantized at load.
+    F32(&'a [f32]),
+    /// Integers and their scale as an int8 bundle stores them (the rule of [`quantize_row`]):
+    /// taken as they are.
+    Int8(&'a [i8], f32),
+}
+
+impl QuantRow<'_> {
+    fn len(&self) -> usize {
+        match self {
+            QuantRow::F32(r) => r.len(),
+            QuantRow::Int8(r, _) => r.len(),
+        }
+    }
+}
+
 impl QuantLinear {
-    /// From PyTorch-layout weight rows (`[out][inp]`), each `inp` long.
+    /// From PyTorch-layout f32 weight rows (`[out][inp]`), each `inp` long.
+    #[cfg(test)]
     pub fn new(name: &str, rows: &[&[f32]], inp: usize, bias: Option<Vec<f32>>) -> Result<Self> {
+        Self::from_rows(name, &rows.iter().map(|r| QuantRow::F32(r)).collect::<Vec<_>>(), inp, bias)
+    }
+
+    /// From PyTorch-layout weight rows (`[out][inp]`), each `inp` long.
+    pub fn from_rows(name: &str, rows: &[QuantRow<'_>], inp: usize, bias: Option<Vec<f32>>) -> Result<Self> {
         let out = rows.len();
         let problem = |p: String| Err(Error::Tensor { name: name.to_string(), problem: p });
         if inp == 0 || inp > MAX_INPUT {
@@ -83,16 +108,34 @@ impl QuantLinear {
         if rows.iter().any(|r| r.len() != inp) || bias.as_ref().is_some_and(|b| b.len() != out) {
             return problem("weight rows or bias disagree with the layer's size".into());
         }
-        let pairs = inp.div_ceil(2);
-        let blocks = out.div_ceil(BLOCK);
-        let mut packed = vec![0i8; blocks * pairs * 2 * BLOCK];
         let mut scales = Vec::with_capacity(out);
-        let mut q = vec![0i8; inp];
-        for (o, row) in rows.iter().enumerate() {
-            scales.push(quantize_row(row, &mut q));
-            let (block, lane) = (o / BLOCK, o % BLOCK);
-            for (k, &v) in q.iter().enumerate() {
-                packed[((block * pairs + k / 2) * BLOCK + lane) * 2 + k % 2] = v;
+        let mut quantized = vec![0i8; rows.iter().filter(|r| matches!(r, QuantRow::F32(_))).count() * inp];
+        let mut owned = quantized.chunks_exact_mut(inp);
+        let mut ints: Vec<&[i8]> = Vec::with_capacity(out);
+        for row in rows {
+            match *row {
+                QuantRow::F32(r) => {
+                    let q = owned.next().expect("one quantized row per f32 row");
+                    scales.push(quantize_row(r, q));
+                    ints.push(q);
+                }
+                // The bundle reader has refused negative and non-finite scales, and -128 (the
+                // overflow bound of the sums, `activation_levels`, assumes ±127).
+                QuantRow::Int8(q, scale) => {
+                    scales.push(scale);
+                    ints.push(q);
+                }
+            }
+        }
+        let pairs = inp.div_ceil(2);
+        let mut packed = vec![0i8; out.div_ceil(BLOCK) * pairs * 2 * BLOCK];
+        // Written in order, a block of rows at a time: `[block][pair][row in block][2]`.
+        for (block, dst) in ints.chunks(BLOCK).zip(packed.chunks_exact_mut(pairs * 2 * BLOCK)) {
+            for (pair, dst) in dst.chunks_exact_mut(2 * BLOCK).enumerate() {
+                for (row, d) in block.iter().zip(dst.chunks_exact_mut(2)) {
+                    d[0] = row[2 * pair];
+                    d[1] = row.get(2 * pair + 1).copied().unwrap_or(0);
+                }
             }
         }
         Ok(QuantLinear { inp, out, pairs, packed, scales, bias, levels: activation_levels(inp) })

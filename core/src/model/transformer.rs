@@ -2,15 +2,18 @@
 //! self-attention K/V per layer grow one row per step and are reordered by beam index;
 //! cross-attention K/V are computed once per source and shared by all beams of an item.
 
+use std::borrow::Cow;
+
 use burn::tensor::activation::{gelu, relu, softmax};
 use burn::tensor::module::{embedding, layer_norm, linear};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use super::attend::{Memory, StepCache};
-use super::int8::QuantLinear;
+use super::int8::{QuantLinear, QuantRow};
 use super::output::{log_softmax_f32, HostNorm, OutputLayer, HOST_F64_LIMIT};
 use super::{AttentionKind, Seq2SeqModel, StepOutput};
-use crate::bundle::Bundle;
+
+use crate::bundle::{Bundle, TensorData as BundleTensor};
 use crate::compute::ComputeType;
 use crate::error::{Error, Result};
 use crate::spec::{names, Activation, ModelSpec, NormPosition};
@@ -165,9 +168,14 @@ struct Loader<'a> {
 }
 
 impl Loader<'_> {
-    fn raw(&self, name: &str) -> Result<(&[usize], &[f32])> {
-        let t = self.bundle.tensors.get(name).ok_or_else(|| tensor_err(name, "missing from the bundle"))?;
-        Ok((&t.shape, &t.data))
+    fn tensor(&self, name: &str) -> Result<&BundleTensor> {
+        self.bundle.tensors.get(name).ok_or_else(|| tensor_err(name, "missing from the bundle"))
+    }
+
+    /// A tensor's shape and f32 values (int8 rows dequantized).
+    fn raw(&self, name: &str) -> Result<(&[usize], Cow<'_, [f32]>)> {
+        let t = self.tensor(name)?;
+        Ok((&t.shape, t.values()))
     }
 
     /// A 1-D tensor of `len` values, on the host.
@@ -176,7 +184,7 @@ impl Loader<'_> {
         if shape != [len] {
             return Err(tensor_err(name, format!("expected shape [{len}], found {shape:?}")));
         }
-        Ok(data.to_vec())
+        Ok(data.into_owned())
     }
 
     /// A 1-D tensor on the device.
@@ -185,7 +193,7 @@ impl Loader<'_> {
         if shape.len() != 1 {
             return Err(tensor_err(name, format!("expected 1 dimension, found shape {shape:?}")));
         }
-        Ok(Tensor::from_data(TensorData::new(data.to_vec(), [shape[0]]), &self.device))
+        Ok(Tensor::from_data(TensorData::new(data.into_owned(), [shape[0]]), &self.device))
     }
 
     /// A 2-D tensor on the device.
@@ -194,38 +202,55 @@ impl Loader<'_> {
         if shape.len() != 2 {
             return Err(tensor_err(name, format!("expected 2 dimensions, found shape {shape:?}")));
         }
-        Ok(Tensor::from_data(TensorData::new(data.to_vec(), [shape[0], shape[1]]), &self.device))
+        Ok(Tensor::from_data(TensorData::new(data.into_owned(), [shape[0], shape[1]]), &self.device))
     }
 
     /// Linear layers from PyTorch-layout [out, in] weights, several concatenated on the output
-    /// axis (fused projections), returned as burn-layout [in, sum(out)].
+    /// axis (fused projections), returned as burn-layout [in, sum(out)], or packed for int8.
     fn lin(&self, prefixes: &[String], bias: bool) -> Result<Lin> {
-        let mut rows: Vec<&[f32]> = Vec::new();
+        let mut parts = Vec::with_capacity(prefixes.len());
         let mut inp = None;
         let mut bs = Vec::new();
         for p in prefixes {
             let name = format!("{p}.weight");
-            let (shape, data) = self.raw(&name)?;
-            let [out_f, in_f] = shape else {
-                return Err(tensor_err(&name, format!("expected 2 dimensions, found shape {shape:?}")));
+            let t = self.tensor(&name)?;
+            let &[out_f, in_f] = t.shape.as_slice() else {
+                return Err(tensor_err(&name, format!("expected 2 dimensions, found shape {:?}", t.shape)));
             };
-            if *inp.get_or_insert(*in_f) != *in_f {
+            if *inp.get_or_insert(in_f) != in_f {
                 return Err(tensor_err(&name, "fused projections disagree on input size"));
             }
-            rows.extend(data.chunks_exact(*in_f).take(*out_f));
+            parts.push((t, out_f, in_f));
             if bias {
-                bs.extend(self.vector(&format!("{p}.bias"), *out_f)?);
+                bs.extend(self.vector(&format!("{p}.bias"), out_f)?);
             }
         }
+        let inp = inp.unwrap_or(0);
         let b = bias.then_some(bs);
+        // f32 values of every part, except the stored integers an int8 layer takes as they are
+        let values: Vec<Cow<'_, [f32]>> = parts
+            .iter()
+            .map(|(t, ..)| if self.int8 && t.int8_rows().is_some() { Cow::Borrowed(&[][..]) } else { t.values() })
+            .collect();
         if self.int8 {
-            return Ok(Lin::Int8(QuantLinear::new(&prefixes.join("+"), &rows, inp.unwrap_or(0), b)?));
+            let mut rows = Vec::new();
+            for ((t, out_f, in_f), v) in parts.iter().zip(&values) {
+                match t.int8_rows() {
+                    Some((q, scales)) => {
+                        rows.extend(q.chunks_exact(*in_f).zip(scales).take(*out_f).map(|(r, &s)| QuantRow::Int8(r, s)))
+                    }
+                    None => rows.extend(v.chunks_exact(*in_f).take(*out_f).map(QuantRow::F32)),
+                }
+            }
+            return Ok(Lin::Int8(QuantLinear::from_rows(&prefixes.join("+"), &rows, inp, b)?));
         }
+        let rows: Vec<&[f32]> =
+            parts.iter().zip(&values).flat_map(|((_, out_f, in_f), v)| v.chunks_exact(*in_f).take(*out_f)).collect();
         let b = b.map(|b| {
             let n = b.len();
             Tensor::from_data(TensorData::new(b, [n]), &self.device)
         });
-        Ok(Lin::F32 { w: self.transposed(&rows, inp.unwrap_or(0)), b })
+        Ok(Lin::F32 { w: self.transposed(&rows, inp), b })
     }
 
     /// A contiguous [in, out] weight from PyTorch's [out, in] rows. Transposed once here:
@@ -319,7 +344,7 @@ impl Transformer {
                 Ok(HostNorm { gamma: v("weight")?, beta: v("bias")?, eps })
             };
             let norm = if pre { Some(host_norm(names::DEC_NORM)?) } else { None };
-            Output::Host(OutputLayer { norm, weight: gen_data.to_vec(), bias, d_model: spec.d_model })
+            Output::Host(OutputLayer { norm, weight: gen_data.into_owned(), bias, d_model: spec.d_model })
         } else {
             let w = ld.transposed(&gen_data.chunks_exact(spec.d_model).collect::<Vec<_>>(), spec.d_model);
             let b = if spec.generator_bias { Some(ld.tensor1(names::GENERATOR_BIAS)?) } else { None };
