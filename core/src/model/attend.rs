@@ -11,6 +11,22 @@ use std::ops::Range;
 
 use super::rows::{fastest, for_row_chunks};
 
+/// Calls `$f::<N>($args)` with the group size `$n` (1 to [`GROUP`]) as a constant.
+macro_rules! with_group_size {
+    ($n:expr, $f:ident, $($args:tt)*) => {
+        match $n {
+            1 => $f::<1>($($args)*),
+            2 => $f::<2>($($args)*),
+            3 => $f::<3>($($args)*),
+            4 => $f::<4>($($args)*),
+            5 => $f::<5>($($args)*),
+            6 => $f::<6>($($args)*),
+            7 => $f::<7>($($args)*),
+            _ => $f::<GROUP>($($args)*),
+        }
+    };
+}
+
 /// Self-attention keys/values of every step, plus the ancestry that links rows across steps.
 #[derive(Default)]
 pub struct StepCache {
@@ -74,7 +90,10 @@ impl StepCache {
         let d = q.len() / lineage.len().max(1);
         let mut ctx = vec![0f32; q.len()];
         for_row_chunks::<f32, f32, _>(&mut ctx, d, None, |rows, out, _| {
-            fastest(|| self.attend_rows(layer, q, lineage, heads, scale, rows, out))
+            fastest(
+                #[inline(always)]
+                || self.attend_rows(layer, q, lineage, heads, scale, rows, out),
+            )
         });
         ctx
     }
@@ -97,24 +116,40 @@ impl StepCache {
         let keys = &self.keys[layer];
         let values = &self.values[layer];
         let steps = keys.len();
-        let mut scores = vec![0f32; steps];
+        let mut scores = vec![0f32; heads * steps];
+        // each step's key and value row of the current row's history, found once for all heads
+        let mut key_rows: Vec<&[f32]> = Vec::with_capacity(steps);
+        let mut value_rows: Vec<&[f32]> = Vec::with_capacity(steps);
         let first = rows.start;
         for r in rows {
             let chain = &lineage[r];
-            // the current step's row is `r` itself
-            let at = |s: usize| if s + 1 == steps { r } else { chain[s] as usize };
-            for h in 0..heads {
-                let qh = &q[r * d + h * hd..r * d + (h + 1) * hd];
-                for (s, score) in scores.iter_mut().enumerate() {
-                    let i = at(s);
-                    *score = dot(qh, &keys[s][i * d + h * hd..i * d + (h + 1) * hd]) * scale;
+            key_rows.clear();
+            value_rows.clear();
+            for s in 0..steps {
+                // the current step's row is `r` itself
+                let i = if s + 1 == steps { r } else { chain[s] as usize };
+                key_rows.push(&keys[s][i * d..(i + 1) * d]);
+                value_rows.push(&values[s][i * d..(i + 1) * d]);
+            }
+            // Step by step, every head at once: each history row is read front to back, once.
+            // (Each score and context value is the same sum, in the same order, as a head at
+            // a time would make.)
+            for (s, k) in key_rows.iter().enumerate() {
+                for h in 0..heads {
+                    scores[h * steps + s] =
+                        dot(&q[r * d + h * hd..r * d + (h + 1) * hd], &k[h * hd..(h + 1) * hd]) * scale;
                 }
-                softmax_in_place(&mut scores);
-                let o = (r - first) * d + h * hd;
-                let out = &mut out[o..o + hd];
-                for (s, &p) in scores.iter().enumerate() {
-                    let i = at(s);
-                    axpy(p, &values[s][i * d + h * hd..i * d + (h + 1) * hd], out);
+            }
+            for h in 0..heads {
+                softmax_in_place(&mut scores[h * steps..(h + 1) * steps]);
+            }
+            let out = &mut out[(r - first) * d..(r - first + 1) * d];
+            for (s, v) in value_rows.iter().enumerate() {
+                for (h, (out, v)) in out.chunks_exact_mut(hd).zip(v.chunks_exact(hd)).enumerate() {
+                    let p = scores[h * steps + s];
+                    for (o, &x) in out.iter_mut().zip(v) {
+                        *o += p * x;
+                    }
                 }
             }
         }
@@ -122,13 +157,15 @@ impl StepCache {
 }
 
 /// Cross-attention keys/values of the encoded sources, one block per input (never copied
-/// per beam: every beam row of an input reads its input's block).
+/// per beam: every beam row of an input reads its input's block). Laid out so that a head's
+/// keys and values are each one contiguous run, read front to back: the hardware prefetches
+/// them, where a strided walk over 32 rows at once missed the cache on every load.
 pub struct Memory {
-    /// Per layer: keys transposed per input and head, `inputs × heads × head_dim × src_max`,
-    /// so a query's scores over all source positions are head_dim contiguous multiply-adds
-    /// (no per-position horizontal sums).
+    /// Per layer: `inputs × heads × tiles × head_dim × LANES` — each tile of [`LANES`] source
+    /// positions transposed, so a query's scores over a tile are `head_dim` vector
+    /// multiply-adds (no horizontal sums). Positions past `src_max` are zero.
     keys_t: Vec<Vec<f32>>,
-    /// Per layer: `inputs × src_max × d`.
+    /// Per layer: `inputs × heads × src_max × head_dim`.
     values: Vec<Vec<f32>>,
     pub src_max: usize,
     d: usize,
@@ -139,23 +176,34 @@ impl Memory {
         Memory { keys_t: Vec::new(), values: Vec::new(), src_max, d }
     }
 
+    /// Source positions rounded up to whole tiles.
+    fn tiled(&self) -> usize {
+        self.src_max.div_ceil(LANES) * LANES
+    }
+
     /// Adds a layer's keys and values, each `inputs × src_max × d` (heads side by side).
-    pub fn push_layer(&mut self, keys: &[f32], values: Vec<f32>, heads: usize) {
-        let (s, d) = (self.src_max, self.d);
+    pub fn push_layer(&mut self, keys: &[f32], values: &[f32], heads: usize) {
+        let (s, d, s8) = (self.src_max, self.d, self.tiled());
         let hd = d / heads;
         let inputs = keys.len() / (s * d).max(1);
-        let mut kt = vec![0f32; keys.len()];
+        let mut kt = vec![0f32; inputs * heads * s8 * hd];
+        let mut vh = vec![0f32; inputs * heads * s * hd];
         for b in 0..inputs {
             for j in 0..s {
-                let row = &keys[(b * s + j) * d..(b * s + j + 1) * d];
-                for (c, &x) in row.iter().enumerate() {
-                    let (h, e) = (c / hd, c % hd);
-                    kt[((b * heads + h) * hd + e) * s + j] = x;
+                let (tile, lane) = (j / LANES, j % LANES);
+                let at = (b * s + j) * d;
+                for h in 0..heads {
+                    let head = b * heads + h;
+                    let (k, v) = (&keys[at + h * hd..at + (h + 1) * hd], &values[at + h * hd..at + (h + 1) * hd]);
+                    for (e, &x) in k.iter().enumerate() {
+                        kt[((head * s8 / LANES + tile) * hd + e) * LANES + lane] = x;
+                    }
+                    vh[(head * s + j) * hd..(head * s + j + 1) * hd].copy_from_slice(v);
                 }
             }
         }
         self.keys_t.push(kt);
-        self.values.push(values);
+        self.values.push(vh);
     }
 
     /// Cross-attention for rows whose input blocks are `block_of_row[r]` with real lengths
@@ -177,49 +225,145 @@ impl Memory {
         let probs = probs_out.map(|(p, _)| (p, self.src_max));
         let rows_of = Rows { q, block_of_row, len_of_row, heads, scale, mean };
         for_row_chunks(&mut ctx, self.d, probs, |rows, out, probs| {
-            fastest(|| self.attend_rows(layer, &rows_of, rows, out, probs))
+            fastest(
+                #[inline(always)]
+                || self.attend_rows(layer, &rows_of, rows, out, probs),
+            )
         });
         ctx
     }
 
     /// [`Self::attend`] for `rows`, into their parts of the context and of the weights.
+    /// Consecutive rows of the same input (the beams of one source) go through each head
+    /// together, up to [`GROUP`] at a time, so every key and value read from memory serves
+    /// all of them. Each score and context value is still summed in the same order, with the
+    /// same operations, as one row alone would sum it: grouping changes no bit.
     #[inline(always)]
     fn attend_rows(&self, layer: usize, a: &Rows, rows: Range<usize>, out: &mut [f32], mut probs: Option<&mut [f32]>) {
         let d = self.d;
         let hd = d / a.heads;
-        let s = self.src_max;
+        let (s, s8) = (self.src_max, self.tiled());
         let (keys_t, values) = (&self.keys_t[layer], &self.values[layer]);
-        let mut scores = vec![0f32; s];
+        let mut scores = vec![0f32; GROUP * s8];
+        let mut scaled_q = vec![0f32; GROUP * hd];
         let first = rows.start;
-        for r in rows {
+        let mut r = rows.start;
+        while r < rows.end {
             let (b, len) = (a.block_of_row[r], a.len_of_row[r]);
-            let base = b * s * d;
+            let mut n = 1;
+            while n < GROUP && r + n < rows.end && a.block_of_row[r + n] == b {
+                n += 1;
+            }
             for h in 0..a.heads {
-                let qh = &a.q[r * d + h * hd..r * d + (h + 1) * hd];
-                let sc = &mut scores[..len];
-                sc.fill(0.0);
-                let kt = &keys_t[(b * a.heads + h) * hd * s..(b * a.heads + h + 1) * hd * s];
-                for (e, &qe) in qh.iter().enumerate() {
-                    axpy(qe * a.scale, &kt[e * s..e * s + len], sc);
+                let head = b * a.heads + h;
+                for g in 0..n {
+                    let qh = &a.q[(r + g) * d + h * hd..(r + g) * d + (h + 1) * hd];
+                    for (o, &x) in scaled_q[g * hd..(g + 1) * hd].iter_mut().zip(qh) {
+                        *o = x * a.scale;
+                    }
                 }
-                softmax_in_place(sc);
+                let kt = &keys_t[head * s8 * hd..(head + 1) * s8 * hd];
+                let tiles = len.div_ceil(LANES);
+                with_group_size!(n, group_scores, &scaled_q[..n * hd], kt, tiles, s8, &mut scores);
+                for g in 0..n {
+                    softmax_in_place(&mut scores[g * s8..g * s8 + len]);
+                }
+                let v = &values[head * s * hd..(head + 1) * s * hd];
+                let ctx = GroupContext { p: &scores, p_stride: s8, len, v, hd };
                 let o = (r - first) * d + h * hd;
-                let out = &mut out[o..o + hd];
-                for (j, &p) in sc.iter().enumerate() {
-                    let v = base + j * d + h * hd;
-                    axpy(p, &values[v..v + hd], out);
-                }
+                with_group_size!(n, group_context, &ctx, &mut out[o..], d);
                 if let Some(probs) = probs.as_deref_mut() {
-                    let row = &mut probs[(r - first) * s..(r - first) * s + len];
-                    if a.mean {
-                        for (o, &p) in row.iter_mut().zip(sc.iter()) {
-                            *o += p / a.heads as f32;
+                    for g in 0..n {
+                        let sc = &scores[g * s8..g * s8 + len];
+                        let at = (r + g - first) * s;
+                        let row = &mut probs[at..at + len];
+                        if a.mean {
+                            for (o, &p) in row.iter_mut().zip(sc) {
+                                *o += p / a.heads as f32;
+                            }
+                        } else if h == 0 {
+                            row.copy_from_slice(sc);
                         }
-                    } else if h == 0 {
-                        row.copy_from_slice(sc);
                     }
                 }
             }
+            r += n;
+        }
+    }
+}
+
+/// Rows of one input that go through a head together (registers: `GROUP` accumulators of
+/// one vector each, plus the shared key or value vector): the beams of a beam-5 search in
+/// one group, so each input's keys and values are read from memory once per step.
+const GROUP: usize = 8;
+
+/// Lanes of one accumulator: a 256-bit vector of f32.
+const LANES: usize = 8;
+
+/// `scores[g][j] = Σ_e q[g][e] · k[j][e]` for the first `tiles` tiles of positions (`q`
+/// already scaled; `kt` tiled as [`Memory::keys_t`]; `scores` rows `stride` apart). Summed
+/// over `e` in order, from zero, one multiply and one add each: what an `axpy` per `e` would
+/// give. Positions past the source's length get scores too, which nothing reads.
+#[inline(always)]
+fn group_scores<const N: usize>(q: &[f32], kt: &[f32], tiles: usize, stride: usize, scores: &mut [f32]) {
+    let hd = q.len() / N;
+    for (t, tile) in kt.chunks_exact(hd * LANES).take(tiles).enumerate() {
+        let mut acc = [[0f32; LANES]; N];
+        for (e, k) in tile.chunks_exact(LANES).enumerate() {
+            for (g, acc) in acc.iter_mut().enumerate() {
+                let qe = q[g * hd + e];
+                for l in 0..LANES {
+                    acc[l] += qe * k[l];
+                }
+            }
+        }
+        for (g, acc) in acc.iter().enumerate() {
+            scores[g * stride + t * LANES..][..LANES].copy_from_slice(acc);
+        }
+    }
+}
+
+/// The weights of a group of rows over one head's values.
+struct GroupContext<'a> {
+    /// Weights, rows `p_stride` apart.
+    p: &'a [f32],
+    p_stride: usize,
+    /// Source positions.
+    len: usize,
+    /// `src_max × hd` values of the head.
+    v: &'a [f32],
+    hd: usize,
+}
+
+/// `out[g][c] = Σ_j p[g][j] · v[j][c]` for `c < hd`, `g < N` (`out` rows `out_stride`
+/// apart). Summed over `j` in order, from zero: what an `axpy` per `j` would give.
+#[inline(always)]
+fn group_context<const N: usize>(ctx: &GroupContext, out: &mut [f32], out_stride: usize) {
+    let (p, ps, v, hd) = (ctx.p, ctx.p_stride, ctx.v, ctx.hd);
+    let mut c = 0;
+    while c + LANES <= hd {
+        let mut acc = [[0f32; LANES]; N];
+        for j in 0..ctx.len {
+            let x: &[f32; LANES] = v[j * hd + c..j * hd + c + LANES].try_into().expect("LANES values");
+            for (g, acc) in acc.iter_mut().enumerate() {
+                let pj = p[g * ps + j];
+                for l in 0..LANES {
+                    acc[l] += pj * x[l];
+                }
+            }
+        }
+        for (g, acc) in acc.iter().enumerate() {
+            out[g * out_stride + c..g * out_stride + c + LANES].copy_from_slice(acc);
+        }
+        c += LANES;
+    }
+    for c in c..hd {
+        for g in 0..N {
+            let mut acc = 0f32;
+            for j in 0..ctx.len {
+                acc += p[g * ps + j] * v[j * hd + c];
+            }
+            out[g * out_stride + c] = acc;
         }
     }
 }
@@ -243,6 +387,7 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
     let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
     let (ra, rb) = (ca.remainder(), cb.remainder());
     for (x, y) in ca.zip(cb) {
+        let (x, y): (&[f32; 8], &[f32; 8]) = (x.try_into().expect("8 values"), y.try_into().expect("8 values"));
         for l in 0..8 {
             acc[l] += x[l] * y[l];
         }
@@ -252,13 +397,6 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
         s += x * y;
     }
     s
-}
-
-#[inline(always)]
-fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
-    for (o, &v) in y.iter_mut().zip(x) {
-        *o += alpha * v;
-    }
 }
 
 #[inline(always)]
@@ -278,6 +416,12 @@ fn softmax_in_place(x: &mut [f32]) {
 mod tests {
     use super::*;
 
+    fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
+        for (o, &v) in y.iter_mut().zip(x) {
+            *o += alpha * v;
+        }
+    }
+
     #[test]
     fn lineage_follows_reorders() {
         let mut c = StepCache::new(1);
@@ -292,6 +436,100 @@ mod tests {
         c.push(0, vec![0.0; 2], vec![0.0; 2]);
         // no reorder: identity
         assert_eq!(c.begin_step(2), vec![vec![2, 1, 0], vec![2, 0, 1]]);
+    }
+
+    /// The plain per-row, per-head loops (an `axpy` per head dimension for the scores, one per
+    /// source position for the context): what the grouped kernels must equal bit for bit.
+    fn cross_reference(keys: &[f32], values: &[f32], s: usize, d: usize, heads: usize, a: &Rows) -> Vec<f32> {
+        let hd = d / heads;
+        let mut ctx = vec![0f32; a.q.len()];
+        for r in 0..a.block_of_row.len() {
+            let (b, len) = (a.block_of_row[r], a.len_of_row[r]);
+            for h in 0..heads {
+                let mut sc = vec![0f32; len];
+                for e in 0..hd {
+                    let qe = a.q[r * d + h * hd + e] * a.scale;
+                    for (j, x) in sc.iter_mut().enumerate() {
+                        *x += qe * keys[(b * s + j) * d + h * hd + e];
+                    }
+                }
+                softmax_in_place(&mut sc);
+                for (j, &p) in sc.iter().enumerate() {
+                    let v = (b * s + j) * d + h * hd;
+                    axpy(p, &values[v..v + hd], &mut ctx[r * d + h * hd..r * d + (h + 1) * hd]);
+                }
+            }
+        }
+        ctx
+    }
+
+    fn xorshift(seed: &mut u32, n: usize) -> Vec<f32> {
+        (0..n)
+            .map(|_| {
+                *seed ^= *seed << 13;
+                *seed ^= *seed >> 17;
+                *seed ^= *seed << 5;
+                (*seed as f32 / u32::MAX as f32) * 2.0 - 1.0
+            })
+            .collect()
+    }
+
+    #[test]
+    fn self_attention_is_bit_identical_to_an_axpy_per_step() {
+        let (heads, hd, rows) = (2, 12, 3);
+        let d = heads * hd;
+        let mut seed = 0x9e37_79b9u32;
+        let mut cache = StepCache::new(1);
+        let (mut keys, mut values) = (Vec::new(), Vec::new());
+        let mut lineage = Vec::new();
+        for step in 0..4 {
+            lineage = cache.begin_step(rows);
+            let (k, v) = (xorshift(&mut seed, rows * d), xorshift(&mut seed, rows * d));
+            cache.push(0, k.clone(), v.clone());
+            keys.push(k);
+            values.push(v);
+            if step < 3 {
+                cache.reorder(&[2, 0, 0]);
+            }
+        }
+        let q = xorshift(&mut seed, rows * d);
+        let got = cache.attend(0, &q, &lineage, heads, 0.2);
+        let mut want = vec![0f32; rows * d];
+        for r in 0..rows {
+            let at = |s: usize| if s + 1 == keys.len() { r } else { lineage[r][s] as usize };
+            for h in 0..heads {
+                let qh = &q[r * d + h * hd..r * d + (h + 1) * hd];
+                let mut sc: Vec<f32> =
+                    (0..keys.len()).map(|s| dot(qh, &keys[s][at(s) * d + h * hd..][..hd]) * 0.2).collect();
+                softmax_in_place(&mut sc);
+                for (s, &p) in sc.iter().enumerate() {
+                    axpy(p, &values[s][at(s) * d + h * hd..][..hd], &mut want[r * d + h * hd..][..hd]);
+                }
+            }
+        }
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&got), bits(&want));
+    }
+
+    #[test]
+    fn grouped_cross_attention_is_bit_identical_to_row_by_row() {
+        // 12 = one vector of 8 + a tail of 4 per head; source lengths 11 and 9 leave tails too;
+        // 10 rows of input 0 make a group of 8 and a group of 2, then 2 rows of input 1.
+        let (s, heads, hd) = (11, 2, 12);
+        let d = heads * hd;
+        let mut seed = 0x2545_f491u32;
+        let mut rand = |n: usize| xorshift(&mut seed, n);
+        let (keys, values) = (rand(2 * s * d), rand(2 * s * d));
+        let mut mem = Memory::new(s, d);
+        mem.push_layer(&keys, &values, heads);
+        let block_of_row = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1];
+        let len_of_row = [11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 9, 9];
+        let q = rand(block_of_row.len() * d);
+        let rows = Rows { q: &q, block_of_row: &block_of_row, len_of_row: &len_of_row, heads, scale: 0.3, mean: false };
+        let want = cross_reference(&keys, &values, s, d, heads, &rows);
+        let got = mem.attend(0, &q, &block_of_row, &len_of_row, heads, 0.3, None);
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&got), bits(&want));
     }
 
     #[test]

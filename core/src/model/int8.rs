@@ -43,15 +43,39 @@ pub fn quantize_row(row: &[f32], out: &mut [i8]) -> f32 {
 /// needs no libm call nor SSE4.1. Plain IEEE arithmetic: the same on every host.
 #[inline(always)]
 fn quantize_activations(row: &[f32], levels: f32, out: &mut [i16]) -> f32 {
-    let max = row.iter().fold(0f32, |m, x| m.max(x.abs()));
-    if max == 0.0 || !max.is_finite() {
-        out.fill(0);
-        return if max == 0.0 { 0.0 } else { f32::NAN };
+    // Eight lanes of maxima (the maximum is exact in any order), and a flag for NaN, which
+    // `max` passes over: written so that both loops vectorize.
+    let mut lanes = [0f32; 8];
+    let mut nan = false;
+    let chunks = row.chunks_exact(8);
+    for x in chunks.clone() {
+        let x: &[f32; 8] = x.try_into().expect("8 values");
+        for l in 0..8 {
+            lanes[l] = lanes[l].max(x[l].abs());
+            nan |= x[l].is_nan();
+        }
     }
+    for &x in chunks.remainder() {
+        lanes[0] = lanes[0].max(x.abs());
+        nan |= x.is_nan();
+    }
+    let max = lanes.iter().fold(0f32, |m, &x| m.max(x));
     let inv = levels / max;
+    if max == 0.0 && !nan {
+        out.fill(0);
+        return 0.0;
+    }
+    if nan || !max.is_finite() || !inv.is_finite() {
+        // A row of the model's own making never gets here: NaN or infinity upstream, or a
+        // maximum so small (subnormal) that `levels / max` overflows. NaN in, NaN out.
+        out.fill(0);
+        return f32::NAN;
+    }
     for (q, &x) in out.iter_mut().zip(row) {
         let v = (x * inv).clamp(-levels, levels);
-        *q = (v + 0.5f32.copysign(v)) as i16;
+        // SAFETY: `x` is finite and `inv` finite, so `v` is finite and within ±levels (≤ 2047):
+        // the conversion is in range.
+        *q = unsafe { (v + 0.5f32.copysign(v)).to_int_unchecked::<i32>() } as i16;
     }
     max / levels
 }
@@ -156,20 +180,26 @@ impl QuantLinear {
     }
 
     /// One chunk of rows: quantize them, then sweep the weights a column panel (two blocks) at a
-    /// time, keeping the panel in cache across the chunk's rows.
+    /// time, keeping the panel in cache across the chunk's rows; each tile of sums goes
+    /// straight to its outputs.
     fn rows(&self, x: &[f32], y: &mut [f32]) {
+        fastest(
+            #[inline(always)]
+            || self.rows_inline(x, y),
+        )
+    }
+
+    #[inline(always)]
+    fn rows_inline(&self, x: &[f32], y: &mut [f32]) {
         let rows = x.len() / self.inp;
         let stride = 2 * self.pairs;
         let mut qx = vec![0i16; rows * stride];
         let mut sx = Vec::with_capacity(rows);
-        fastest(|| {
-            for (row, q) in x.chunks_exact(self.inp).zip(qx.chunks_exact_mut(stride)) {
-                sx.push(quantize_activations(row, self.levels, &mut q[..self.inp]));
-            }
-        });
+        for (row, q) in x.chunks_exact(self.inp).zip(qx.chunks_exact_mut(stride)) {
+            sx.push(quantize_activations(row, self.levels, &mut q[..self.inp]));
+        }
         let panel = 2 * BLOCK;
         let block_len = self.pairs * 2 * BLOCK;
-        let mut sums = vec![0i32; rows * self.out];
         for first in (0..self.out).step_by(panel) {
             let cols = panel.min(self.out - first);
             let w = &self.packed[first / BLOCK * block_len..];
@@ -186,24 +216,21 @@ impl QuantLinear {
                     &mut tile,
                 );
                 for (r, tile_row) in tile.iter().enumerate().take(mr) {
-                    sums[(r0 + r) * self.out + first..][..cols].copy_from_slice(&tile_row[..cols]);
+                    let out = &mut y[(r0 + r) * self.out + first..][..cols];
+                    self.dequantize(&tile_row[..cols], sx[r0 + r], first, out);
                 }
             }
         }
-        fastest(|| {
-            for ((y, sums), &sx) in y.chunks_exact_mut(self.out).zip(sums.chunks_exact(self.out)).zip(&sx) {
-                self.dequantize(sums, sx, y);
-            }
-        });
     }
 
-    /// One row: `out[o] = sums[o] · (sx · sw[o]) + b[o]`, one rounding order everywhere.
+    /// Outputs `first..first + out.len()` of one row: `out[o] = sums[o] · (sx · sw[o]) + b[o]`,
+    /// one rounding order everywhere.
     #[inline(always)]
-    fn dequantize(&self, sums: &[i32], sx: f32, out: &mut [f32]) {
-        let scales = &self.scales;
+    fn dequantize(&self, sums: &[i32], sx: f32, first: usize, out: &mut [f32]) {
+        let scales = &self.scales[first..first + out.len()];
         match &self.bias {
             Some(b) => {
-                for (((v, &s), &sw), &b) in out.iter_mut().zip(sums).zip(scales).zip(b) {
+                for (((v, &s), &sw), &b) in out.iter_mut().zip(sums).zip(scales).zip(&b[first..]) {
                     *v = s as f32 * (sx * sw) + b;
                 }
             }
@@ -254,6 +281,37 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn activations_round_half_away_from_zero_and_odd_rows_are_refused() {
+        let mut seed = 11;
+        for inp in [1, 7, 8, 9, 256, 2051] {
+            let levels = activation_levels(inp);
+            let mut x: Vec<f32> = (0..inp).map(|_| lcg(&mut seed) * 5.0).collect();
+            x[inp / 2] = -7.0; // the maximum, on the negative side
+            let mut q = vec![0i16; inp];
+            let scale = quantize_activations(&x, levels, &mut q);
+            assert_eq!(scale, 7.0 / levels);
+            let inv = levels / 7.0;
+            for (k, (&x, &q)) in x.iter().zip(&q).enumerate() {
+                // the plain rule, with libm's rounding
+                let want = (x * inv).clamp(-levels, levels).round() as i16;
+                let v = x * inv;
+                // truncation differs from `round` only where v + 0.5 rounds up in f32
+                let tie = (v.abs().fract() - 0.5).abs() < 1e-4;
+                assert!(q == want || tie, "inp {inp} value {k}: {x} -> {q}, want {want}");
+            }
+            assert_eq!(q[inp / 2], -(levels as i16));
+        }
+        let mut q = vec![1i16; 3];
+        assert_eq!(quantize_activations(&[0.0, -0.0, 0.0], 127.0, &mut q), 0.0);
+        assert_eq!(q, [0, 0, 0]);
+        for odd in [[1.0, f32::NAN, 2.0], [1.0, f32::INFINITY, 2.0], [1e-45, 0.0, -1e-45]] {
+            let mut q = vec![1i16; 3];
+            assert!(quantize_activations(&odd, 2047.0, &mut q).is_nan(), "{odd:?}");
+            assert_eq!(q, [0, 0, 0]);
         }
     }
 

@@ -51,7 +51,10 @@ impl OutputLayer {
         let mut out = vec![0f64; hidden.len() / d.max(1) * vocab];
         for_row_chunks::<f64, f64, _>(&mut out, vocab, None, |rows, out, _| {
             let hidden = &hidden[rows.start * d..rows.end * d];
-            fastest(|| self.log_probs_into(hidden, out))
+            fastest(
+                #[inline(always)]
+                || self.log_probs_into(hidden, out),
+            )
         });
         out
     }

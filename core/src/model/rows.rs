@@ -73,8 +73,10 @@ where
 
 /// Runs `f` compiled for AVX2+FMA when the CPU has them, as compiled for the build's baseline
 /// otherwise: the portable build targets baseline x86-64, whose 128-bit vectors leave most of a
-/// modern core idle. `f`'s body is inlined into each instantiation, so mark the kernels it calls
-/// `#[inline(always)]`. (Rust never contracts `a * b + c` into a fused multiply-add by itself,
+/// modern core idle. Only code inlined into the instantiation gets the wider instructions, so
+/// the closure must be `#[inline(always)] || ...` (a closure is a function of its own, and
+/// without the attribute it stayed one, compiled for the baseline), and so must the kernels it
+/// calls. (Rust never contracts `a * b + c` into a fused multiply-add by itself,
 /// so the answers stay those of the portable code, and of wasm.)
 #[inline(always)]
 pub fn fastest<R>(f: impl FnOnce() -> R) -> R {

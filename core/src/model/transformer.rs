@@ -496,7 +496,7 @@ impl Seq2SeqModel for Transformer {
                 k.extend_from_slice(&row[..d]);
                 v.extend_from_slice(&row[d..]);
             }
-            memory.push_layer(&k, v, self.spec.heads);
+            memory.push_layer(&k, &v, self.spec.heads);
         }
         Ok(TransformerState {
             width,
