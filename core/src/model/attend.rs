@@ -117,6 +117,7 @@ impl StepCache {
         let values = &self.values[layer];
         let steps = keys.len();
         let mut scores = vec![0f32; heads * steps];
+        let mut products = vec![0f32; d];
         // each step's key and value row of the current row's history, found once for all heads
         let mut key_rows: Vec<&[f32]> = Vec::with_capacity(steps);
         let mut value_rows: Vec<&[f32]> = Vec::with_capacity(steps);
@@ -134,10 +135,14 @@ impl StepCache {
             // Step by step, every head at once: each history row is read front to back, once.
             // (Each score and context value is the same sum, in the same order, as a head at
             // a time would make.)
+            let qr = &q[r * d..(r + 1) * d];
             for (s, k) in key_rows.iter().enumerate() {
-                for h in 0..heads {
-                    scores[h * steps + s] =
-                        dot(&q[r * d + h * hd..r * d + (h + 1) * hd], &k[h * hd..(h + 1) * hd]) * scale;
+                // the products in one vector pass, then each head's sum, exactly as `dot` sums
+                for (p, (&x, &y)) in products.iter_mut().zip(qr.iter().zip(k.iter())) {
+                    *p = x * y;
+                }
+                for (h, head) in products.chunks_exact(hd).enumerate() {
+                    scores[h * steps + s] = lane_sum(head) * scale;
                 }
             }
             for h in 0..heads {
@@ -306,21 +311,51 @@ const LANES: usize = 8;
 /// give. Positions past the source's length get scores too, which nothing reads.
 #[inline(always)]
 fn group_scores<const N: usize>(q: &[f32], kt: &[f32], tiles: usize, stride: usize, scores: &mut [f32]) {
+    // One or two rows alone would leave a single chain of dependent adds per tile, waiting on
+    // each add's latency: then several tiles go at once, as independent chains.
+    let done = match N {
+        1 => scores_pass::<N, 4>(q, kt, 0, tiles, stride, scores),
+        2 => scores_pass::<N, 2>(q, kt, 0, tiles, stride, scores),
+        _ => 0,
+    };
+    scores_pass::<N, 1>(q, kt, done, tiles, stride, scores);
+}
+
+/// [`group_scores`] for tiles `first..`, `T` at a time while `T` are left; returns where it
+/// stopped.
+#[inline(always)]
+fn scores_pass<const N: usize, const T: usize>(
+    q: &[f32],
+    kt: &[f32],
+    first: usize,
+    tiles: usize,
+    stride: usize,
+    scores: &mut [f32],
+) -> usize {
     let hd = q.len() / N;
-    for (t, tile) in kt.chunks_exact(hd * LANES).take(tiles).enumerate() {
-        let mut acc = [[0f32; LANES]; N];
-        for (e, k) in tile.chunks_exact(LANES).enumerate() {
-            for (g, acc) in acc.iter_mut().enumerate() {
-                let qe = q[g * hd + e];
-                for l in 0..LANES {
-                    acc[l] += qe * k[l];
+    let tile_len = hd * LANES;
+    let mut t = first;
+    while t + T <= tiles {
+        let mut acc = [[[0f32; LANES]; T]; N];
+        for e in 0..hd {
+            for i in 0..T {
+                let k: &[f32; LANES] = kt[(t + i) * tile_len + e * LANES..][..LANES].try_into().expect("LANES values");
+                for (g, acc) in acc.iter_mut().enumerate() {
+                    let qe = q[g * hd + e];
+                    for l in 0..LANES {
+                        acc[i][l] += qe * k[l];
+                    }
                 }
             }
         }
         for (g, acc) in acc.iter().enumerate() {
-            scores[g * stride + t * LANES..][..LANES].copy_from_slice(acc);
+            for (i, acc) in acc.iter().enumerate() {
+                scores[g * stride + (t + i) * LANES..][..LANES].copy_from_slice(acc);
+            }
         }
+        t += T;
     }
+    t
 }
 
 /// The weights of a group of rows over one head's values.
@@ -339,24 +374,15 @@ struct GroupContext<'a> {
 /// apart). Summed over `j` in order, from zero: what an `axpy` per `j` would give.
 #[inline(always)]
 fn group_context<const N: usize>(ctx: &GroupContext, out: &mut [f32], out_stride: usize) {
+    // As in `group_scores`: a row or two alone take several vectors of outputs at once, so
+    // that each has chains of adds independent of one another.
+    let done = match N {
+        1 => context_pass::<N, 4>(ctx, 0, out, out_stride),
+        2 => context_pass::<N, 2>(ctx, 0, out, out_stride),
+        _ => 0,
+    };
+    let c = context_pass::<N, 1>(ctx, done, out, out_stride);
     let (p, ps, v, hd) = (ctx.p, ctx.p_stride, ctx.v, ctx.hd);
-    let mut c = 0;
-    while c + LANES <= hd {
-        let mut acc = [[0f32; LANES]; N];
-        for j in 0..ctx.len {
-            let x: &[f32; LANES] = v[j * hd + c..j * hd + c + LANES].try_into().expect("LANES values");
-            for (g, acc) in acc.iter_mut().enumerate() {
-                let pj = p[g * ps + j];
-                for l in 0..LANES {
-                    acc[l] += pj * x[l];
-                }
-            }
-        }
-        for (g, acc) in acc.iter().enumerate() {
-            out[g * out_stride + c..g * out_stride + c + LANES].copy_from_slice(acc);
-        }
-        c += LANES;
-    }
     for c in c..hd {
         for g in 0..N {
             let mut acc = 0f32;
@@ -366,6 +392,40 @@ fn group_context<const N: usize>(ctx: &GroupContext, out: &mut [f32], out_stride
             out[g * out_stride + c] = acc;
         }
     }
+}
+
+/// [`group_context`] for outputs `first..`, `C` vectors at a time while `C` are left; returns
+/// where it stopped.
+#[inline(always)]
+fn context_pass<const N: usize, const C: usize>(
+    ctx: &GroupContext,
+    first: usize,
+    out: &mut [f32],
+    out_stride: usize,
+) -> usize {
+    let (p, ps, v, hd) = (ctx.p, ctx.p_stride, ctx.v, ctx.hd);
+    let mut c = first;
+    while c + C * LANES <= hd {
+        let mut acc = [[[0f32; LANES]; C]; N];
+        for j in 0..ctx.len {
+            let x: &[f32] = &v[j * hd + c..j * hd + c + C * LANES];
+            for (g, acc) in acc.iter_mut().enumerate() {
+                let pj = p[g * ps + j];
+                for (acc, x) in acc.iter_mut().zip(x.chunks_exact(LANES)) {
+                    for l in 0..LANES {
+                        acc[l] += pj * x[l];
+                    }
+                }
+            }
+        }
+        for (g, acc) in acc.iter().enumerate() {
+            for (i, acc) in acc.iter().enumerate() {
+                out[g * out_stride + c + i * LANES..][..LANES].copy_from_slice(acc);
+            }
+        }
+        c += C * LANES;
+    }
+    c
 }
 
 /// What a cross-attention call asks of every row.
@@ -379,15 +439,13 @@ struct Rows<'a> {
     mean: bool,
 }
 
-#[inline(always)]
+/// The dot product as the decoder summed it before [`lane_sum`]: the tests' reference.
+#[cfg(test)]
 fn dot(a: &[f32], b: &[f32]) -> f32 {
-    // Eight independent lanes: the compiler turns them into SIMD without reassociating a
-    // single long chain.
     let mut acc = [0f32; 8];
     let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
     let (ra, rb) = (ca.remainder(), cb.remainder());
     for (x, y) in ca.zip(cb) {
-        let (x, y): (&[f32; 8], &[f32; 8]) = (x.try_into().expect("8 values"), y.try_into().expect("8 values"));
         for l in 0..8 {
             acc[l] += x[l] * y[l];
         }
@@ -395,6 +453,27 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
     let mut s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
     for (x, y) in ra.iter().zip(rb) {
         s += x * y;
+    }
+    s
+}
+
+/// Sums `x` in eight lanes (lane `l` takes `x[l]`, `x[8 + l]`, … in order, from zero), then
+/// `((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7))`, then the remainder in order: the
+/// lanes become one vector register, with no long dependency chain.
+#[inline(always)]
+fn lane_sum(x: &[f32]) -> f32 {
+    let mut acc = [0f32; 8];
+    let chunks = x.chunks_exact(8);
+    let rest = chunks.remainder();
+    for c in chunks {
+        let c: &[f32; 8] = c.try_into().expect("8 values");
+        for l in 0..8 {
+            acc[l] += c[l];
+        }
+    }
+    let mut s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    for &v in rest {
+        s += v;
     }
     s
 }
@@ -513,17 +592,18 @@ mod tests {
 
     #[test]
     fn grouped_cross_attention_is_bit_identical_to_row_by_row() {
-        // 12 = one vector of 8 + a tail of 4 per head; source lengths 11 and 9 leave tails too;
-        // 10 rows of input 0 make a group of 8 and a group of 2, then 2 rows of input 1.
-        let (s, heads, hd) = (11, 2, 12);
+        // 36 = four vectors of 8 + a tail of 4 per head, 37 source positions = four tiles of 8
+        // + one partial: every pass of the kernels runs, tails included. 10 rows of input 0
+        // make a group of 8 and a group of 2, then 2 rows of input 1, 1 row of input 2.
+        let (s, heads, hd) = (37, 2, 36);
         let d = heads * hd;
         let mut seed = 0x2545_f491u32;
         let mut rand = |n: usize| xorshift(&mut seed, n);
-        let (keys, values) = (rand(2 * s * d), rand(2 * s * d));
+        let (keys, values) = (rand(3 * s * d), rand(3 * s * d));
         let mut mem = Memory::new(s, d);
         mem.push_layer(&keys, &values, heads);
-        let block_of_row = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1];
-        let len_of_row = [11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 9, 9];
+        let block_of_row = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 2];
+        let len_of_row = [37, 37, 37, 37, 37, 37, 37, 37, 37, 37, 30, 30, 17];
         let q = rand(block_of_row.len() * d);
         let rows = Rows { q: &q, block_of_row: &block_of_row, len_of_row: &len_of_row, heads, scale: 0.3, mean: false };
         let want = cross_reference(&keys, &values, s, d, heads, &rows);
