@@ -9,6 +9,7 @@ pub(crate) mod int8;
 mod int8_kernels;
 pub mod onnx_model;
 mod output;
+mod packed_f32;
 mod rows;
 pub mod transformer;
 

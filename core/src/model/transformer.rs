@@ -11,6 +11,7 @@ use burn::tensor::{Device, Int, Tensor, TensorData};
 use super::attend::{Memory, StepCache};
 use super::int8::{QuantLinear, QuantRow};
 use super::output::{log_softmax_f32, HostNorm, OutputLayer, HOST_F64_LIMIT};
+use super::packed_f32::PackedLinear;
 use super::{AttentionKind, Seq2SeqModel, StepOutput};
 
 use crate::bundle::{Bundle, TensorData as BundleTensor};
@@ -18,44 +19,53 @@ use crate::compute::ComputeType;
 use crate::error::{Error, Result};
 use crate::spec::{names, Activation, ModelSpec, NormPosition};
 
-/// A linear layer: in f32 with its weight stored [in, out] (burn's layout), transposed once at
-/// load, or in int8 on the host.
+/// A linear layer: on the host with its weight packed at load, in f32 or int8, or (the
+/// generator of a vocabulary too large for the host output layer) a burn tensor stored
+/// [in, out], transposed once at load.
 // A few dozen per model, built once: the variants' sizes do not matter.
 #[allow(clippy::large_enum_variant)]
 enum Lin {
     F32 { w: Tensor<2>, b: Option<Tensor<1>> },
+    Packed(PackedLinear),
     Int8(QuantLinear),
 }
 
 impl Lin {
-    fn forward<const D: usize>(&self, x: Tensor<D>) -> Result<Tensor<D>> {
+    /// Host rows in, host rows out, and the output width: `None` for a tensor layer.
+    fn on_host(&self, x: &[f32]) -> Option<(Vec<f32>, usize)> {
         match self {
-            Lin::F32 { w, b } => Ok(linear(x, w.clone(), b.clone())),
-            Lin::Int8(q) => {
-                let (mut dims, device) = (x.dims(), x.device());
-                let y = q.forward(&to_host(x, "int8 layer input")?);
-                dims[D - 1] = q.out_features();
-                Ok(Tensor::from_data(TensorData::new(y, dims), &device))
-            }
+            Lin::F32 { .. } => None,
+            Lin::Packed(p) => Some((p.forward(x), p.out_features())),
+            Lin::Int8(q) => Some((q.forward(x), q.out_features())),
         }
     }
 
-    /// The layer's output as host rows, without a round trip through a tensor for int8.
-    fn forward_to_host<const D: usize>(&self, x: Tensor<D>, what: &str) -> Result<Vec<f32>> {
-        match self {
-            Lin::F32 { .. } => to_host(self.forward(x)?, what),
-            Lin::Int8(q) => Ok(q.forward(&to_host(x, what)?)),
+    fn forward<const D: usize>(&self, x: Tensor<D>) -> Result<Tensor<D>> {
+        if let Lin::F32 { w, b } = self {
+            return Ok(linear(x, w.clone(), b.clone()));
         }
+        let (mut dims, device) = (x.dims(), x.device());
+        let (y, out) = self.on_host(&to_host(x, "linear layer input")?).expect("a host layer");
+        dims[D - 1] = out;
+        Ok(Tensor::from_data(TensorData::new(y, dims), &device))
+    }
+
+    /// The layer's output as host rows, without a round trip through a tensor.
+    fn forward_to_host<const D: usize>(&self, x: Tensor<D>, what: &str) -> Result<Vec<f32>> {
+        if let Lin::F32 { .. } = self {
+            return to_host(self.forward(x)?, what);
+        }
+        Ok(self.on_host(&to_host(x, what)?).expect("a host layer").0)
     }
 
     /// The layer applied to host rows (`rows` of them).
     fn forward_from_host(&self, x: Vec<f32>, rows: usize, device: &Device) -> Result<Tensor<2>> {
-        match self {
-            Lin::F32 { .. } => {
+        match self.on_host(&x) {
+            Some((y, out)) => Ok(Tensor::from_data(TensorData::new(y, [rows, out]), device)),
+            None => {
                 let d = x.len() / rows.max(1);
                 self.forward(Tensor::from_data(TensorData::new(x, [rows, d]), device))
             }
-            Lin::Int8(q) => Ok(Tensor::from_data(TensorData::new(q.forward(&x), [rows, q.out_features()]), device)),
         }
     }
 }
@@ -246,11 +256,7 @@ impl Loader<'_> {
         }
         let rows: Vec<&[f32]> =
             parts.iter().zip(&values).flat_map(|((_, out_f, in_f), v)| v.chunks_exact(*in_f).take(*out_f)).collect();
-        let b = b.map(|b| {
-            let n = b.len();
-            Tensor::from_data(TensorData::new(b, [n]), &self.device)
-        });
-        Ok(Lin::F32 { w: self.transposed(&rows, inp), b })
+        Ok(Lin::Packed(PackedLinear::from_rows(&prefixes.join("+"), &rows, inp, b)?))
     }
 
     /// A contiguous [in, out] weight from PyTorch's [out, in] rows. Transposed once here:
