@@ -6,7 +6,7 @@
 //! into f32 makes the layer's output bit-identical on every host.
 
 use super::int8_kernels::{accumulate, Tile, BLOCK, MR};
-use super::rows::{fastest, for_row_chunks_aligned};
+use super::rows::{fastest, for_tiles, map_rows};
 use crate::error::{Error, Result};
 
 /// Longest input row an i32 sum of 127 × 127 products cannot overflow (2^31 / 127² ≈ 133 k).
@@ -171,26 +171,18 @@ impl QuantLinear {
 
     /// `x` holds `x.len() / inp` rows; returns as many rows of `out` values.
     pub fn forward(&self, x: &[f32]) -> Vec<f32> {
-        let rows = x.len() / self.inp;
-        let mut y = vec![0f32; rows * self.out];
-        for_row_chunks_aligned(&mut y, self.out, MR, |range, y| {
-            self.rows(&x[range.start * self.inp..range.end * self.inp], y)
-        });
-        y
+        map_rows(x, self.inp, self.out, MR, |x, y| {
+            fastest(
+                #[inline(always)]
+                || self.rows(x, y),
+            )
+        })
     }
 
-    /// One chunk of rows: quantize them, then sweep the weights a column panel (two blocks) at a
-    /// time, keeping the panel in cache across the chunk's rows; each tile of sums goes
-    /// straight to its outputs.
-    fn rows(&self, x: &[f32], y: &mut [f32]) {
-        fastest(
-            #[inline(always)]
-            || self.rows_inline(x, y),
-        )
-    }
-
+    /// One chunk of rows: quantize them, then sweep the weights tile by tile (`for_tiles`);
+    /// each tile of sums goes straight to its outputs.
     #[inline(always)]
-    fn rows_inline(&self, x: &[f32], y: &mut [f32]) {
+    fn rows(&self, x: &[f32], y: &mut [f32]) {
         let rows = x.len() / self.inp;
         let stride = 2 * self.pairs;
         let mut qx = vec![0i16; rows * stride];
@@ -198,29 +190,24 @@ impl QuantLinear {
         for (row, q) in x.chunks_exact(self.inp).zip(qx.chunks_exact_mut(stride)) {
             sx.push(quantize_activations(row, self.levels, &mut q[..self.inp]));
         }
-        let panel = 2 * BLOCK;
         let block_len = self.pairs * 2 * BLOCK;
-        for first in (0..self.out).step_by(panel) {
-            let cols = panel.min(self.out - first);
-            let w = &self.packed[first / BLOCK * block_len..];
-            for r0 in (0..rows).step_by(MR) {
-                let mr = MR.min(rows - r0);
+        for_tiles(
+            rows,
+            self.out,
+            2 * BLOCK,
+            MR,
+            #[inline(always)]
+            |first, cols, r0, mr| {
+                let w = &self.packed[first / BLOCK * block_len..];
                 let mut tile: Tile = [[0; 2 * BLOCK]; MR];
-                accumulate(
-                    &qx[r0 * stride..(r0 + mr) * stride],
-                    mr,
-                    stride,
-                    w,
-                    cols.div_ceil(BLOCK),
-                    self.pairs,
-                    &mut tile,
-                );
+                let blocks = cols.div_ceil(BLOCK);
+                accumulate(&qx[r0 * stride..(r0 + mr) * stride], mr, stride, w, blocks, self.pairs, &mut tile);
                 for (r, tile_row) in tile.iter().enumerate().take(mr) {
                     let out = &mut y[(r0 + r) * self.out + first..][..cols];
                     self.dequantize(&tile_row[..cols], sx[r0 + r], first, out);
                 }
-            }
-        }
+            },
+        );
     }
 
     /// Outputs `first..first + out.len()` of one row: `out[o] = sums[o] · (sx · sw[o]) + b[o]`,
@@ -246,11 +233,7 @@ impl QuantLinear {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn lcg(seed: &mut u64) -> f32 {
-        *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        ((*seed >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-    }
+    use crate::model::test_values::{lcg, random_layer};
 
     /// The layer against a plain scalar reference of the same arithmetic, for shapes that
     /// exercise every remainder (odd inputs, partial blocks and panels, partial row tiles).
@@ -258,9 +241,8 @@ mod tests {
     fn matches_scalar_reference() {
         let mut seed = 7;
         for (rows, inp, out) in [(1, 1, 1), (3, 5, 7), (4, 16, 16), (9, 33, 25), (150, 256, 768), (5, 2048, 40)] {
-            let w: Vec<f32> = (0..inp * out).map(|_| lcg(&mut seed)).collect();
-            let b: Vec<f32> = (0..out).map(|_| lcg(&mut seed)).collect();
-            let x: Vec<f32> = (0..rows * inp).map(|_| lcg(&mut seed) * 3.0).collect();
+            let (w, b, mut x) = random_layer(&mut seed, rows, inp, out);
+            x.iter_mut().for_each(|v| *v *= 3.0);
             let w_rows: Vec<&[f32]> = w.chunks_exact(inp).collect();
             let layer = QuantLinear::new("t", &w_rows, inp, Some(b.clone())).expect("layer");
             let y = layer.forward(&x);

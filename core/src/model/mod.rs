@@ -11,6 +11,24 @@ pub mod onnx_model;
 mod output;
 mod packed_f32;
 mod rows;
+
+/// Deterministic random values for the layer tests.
+#[cfg(test)]
+mod test_values {
+    /// A value in [-1, 1) from a linear congruential generator.
+    pub fn lcg(seed: &mut u64) -> f32 {
+        *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((*seed >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+    }
+
+    /// A layer's weight (`out` rows of `inp`), bias and `rows` input rows.
+    pub fn random_layer(seed: &mut u64, rows: usize, inp: usize, out: usize) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+        let w = (0..inp * out).map(|_| lcg(seed)).collect();
+        let b = (0..out).map(|_| lcg(seed)).collect();
+        let x = (0..rows * inp).map(|_| lcg(seed)).collect();
+        (w, b, x)
+    }
+}
 pub mod transformer;
 
 use crate::error::Result;

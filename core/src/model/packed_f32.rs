@@ -8,7 +8,7 @@
 //! (x86-64 with AVX2+FMA) every term is one fused multiply-add; elsewhere (wasm, baseline
 //! x86-64) a multiply then an add, as burn's own kernels differ between those hosts too.
 
-use super::rows::{fastest, for_row_chunks_aligned};
+use super::rows::{fastest, for_tiles, map_rows};
 use crate::error::{Error, Result};
 
 /// Output rows per packed block (one 256-bit vector of f32).
@@ -54,29 +54,25 @@ impl PackedLinear {
 
     /// `x` holds `x.len() / inp` rows; returns as many rows of `out` values.
     pub fn forward(&self, x: &[f32]) -> Vec<f32> {
-        let rows = x.len() / self.inp;
-        let mut y = vec![0f32; rows * self.out];
-        for_row_chunks_aligned(&mut y, self.out, MR, |range, y| {
-            let x = &x[range.start * self.inp..range.end * self.inp];
+        map_rows(x, self.inp, self.out, MR, |x, y| {
             fastest(
                 #[inline(always)]
                 || self.rows(x, y),
             )
-        });
-        y
+        })
     }
 
-    /// One chunk of rows, a column panel (two blocks) at a time, so that the panel stays in
-    /// cache across the chunk's rows.
     #[inline(always)]
     fn rows(&self, x: &[f32], y: &mut [f32]) {
-        let rows = x.len() / self.inp;
         let block_len = self.inp * BLOCK;
-        for first in (0..self.out).step_by(2 * BLOCK) {
-            let cols = (2 * BLOCK).min(self.out - first);
-            let w = &self.packed[first / BLOCK * block_len..];
-            for r0 in (0..rows).step_by(MR) {
-                let mr = MR.min(rows - r0);
+        for_tiles(
+            x.len() / self.inp,
+            self.out,
+            2 * BLOCK,
+            MR,
+            #[inline(always)]
+            |first, cols, r0, mr| {
+                let w = &self.packed[first / BLOCK * block_len..];
                 let mut tile: Tile = [[0.0; 2 * BLOCK]; MR];
                 accumulate(&x[r0 * self.inp..(r0 + mr) * self.inp], mr, self.inp, w, cols.div_ceil(BLOCK), &mut tile);
                 for (r, sums) in tile.iter().enumerate().take(mr) {
@@ -90,8 +86,8 @@ impl PackedLinear {
                         None => out.copy_from_slice(&sums[..cols]),
                     }
                 }
-            }
-        }
+            },
+        );
     }
 }
 
@@ -179,19 +175,13 @@ mod avx2 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn lcg(seed: &mut u64) -> f32 {
-        *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        ((*seed >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-    }
+    use crate::model::test_values::random_layer;
 
     #[test]
     fn matches_plain_sums_for_every_tile_shape() {
         let mut seed = 3;
         for (rows, inp, out) in [(1, 1, 1), (3, 5, 7), (4, 16, 16), (9, 33, 25), (30, 256, 768), (5, 2048, 40)] {
-            let w: Vec<f32> = (0..inp * out).map(|_| lcg(&mut seed)).collect();
-            let b: Vec<f32> = (0..out).map(|_| lcg(&mut seed)).collect();
-            let x: Vec<f32> = (0..rows * inp).map(|_| lcg(&mut seed)).collect();
+            let (w, b, x) = random_layer(&mut seed, rows, inp, out);
             let w_rows: Vec<&[f32]> = w.chunks_exact(inp).collect();
             let layer = PackedLinear::from_rows("t", &w_rows, inp, Some(b.clone())).expect("layer");
             let y = layer.forward(&x);

@@ -71,6 +71,31 @@ where
     work(0..rows, out);
 }
 
+/// A host layer's forward pass: `x` holds rows of `inp` values; `rows` turns a chunk of them
+/// into their rows of `out` values, chunks of a multiple of `align` rows spread over the
+/// threads.
+pub fn map_rows<F>(x: &[f32], inp: usize, out: usize, align: usize, rows: F) -> Vec<f32>
+where
+    F: Fn(&[f32], &mut [f32]) + Sync + Send,
+{
+    let n = x.len() / inp.max(1);
+    let mut y = vec![0f32; n * out];
+    for_row_chunks_aligned(&mut y, out, align, |range, y| rows(&x[range.start * inp..range.end * inp], y));
+    y
+}
+
+/// The order both host kernels sweep a chunk in: column panels of up to `panel` outputs, and
+/// in each panel tiles of up to `mr` rows, so that the panel's weights stay in cache across
+/// the chunk's rows. Calls `tile(first output, outputs, first row, rows)`.
+#[inline(always)]
+pub fn for_tiles(rows: usize, out: usize, panel: usize, mr: usize, mut tile: impl FnMut(usize, usize, usize, usize)) {
+    for first in (0..out).step_by(panel) {
+        for r0 in (0..rows).step_by(mr) {
+            tile(first, panel.min(out - first), r0, mr.min(rows - r0));
+        }
+    }
+}
+
 /// Runs `f` compiled for AVX2+FMA when the CPU has them, as compiled for the build's baseline
 /// otherwise: the portable build targets baseline x86-64, whose 128-bit vectors leave most of a
 /// modern core idle. Only code inlined into the instantiation gets the wider instructions, so
