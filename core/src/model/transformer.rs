@@ -19,53 +19,67 @@ use crate::compute::ComputeType;
 use crate::error::{Error, Result};
 use crate::spec::{names, Activation, ModelSpec, NormPosition};
 
-/// A linear layer: on the host with its weight packed at load, in f32 or int8, or (the
-/// generator of a vocabulary too large for the host output layer) a burn tensor stored
-/// [in, out], transposed once at load.
+/// A linear layer: on the host with its weight packed at load, or (the generator of a
+/// vocabulary too large for the host output layer) a burn tensor stored [in, out], transposed
+/// once at load.
 // A few dozen per model, built once: the variants' sizes do not matter.
 #[allow(clippy::large_enum_variant)]
 enum Lin {
-    F32 { w: Tensor<2>, b: Option<Tensor<1>> },
-    Packed(PackedLinear),
+    Tensor { w: Tensor<2>, b: Option<Tensor<1>> },
+    Host(HostLinear),
+}
+
+/// The host layers, f32 or int8: host rows in, host rows out.
+enum HostLinear {
+    F32(PackedLinear),
     Int8(QuantLinear),
 }
 
-impl Lin {
-    /// Host rows in, host rows out, and the output width: `None` for a tensor layer.
-    fn on_host(&self, x: &[f32]) -> Option<(Vec<f32>, usize)> {
+impl HostLinear {
+    fn forward(&self, x: &[f32]) -> Vec<f32> {
         match self {
-            Lin::F32 { .. } => None,
-            Lin::Packed(p) => Some((p.forward(x), p.out_features())),
-            Lin::Int8(q) => Some((q.forward(x), q.out_features())),
+            HostLinear::F32(p) => p.forward(x),
+            HostLinear::Int8(q) => q.forward(x),
         }
     }
 
-    fn forward<const D: usize>(&self, x: Tensor<D>) -> Result<Tensor<D>> {
-        if let Lin::F32 { w, b } = self {
-            return Ok(linear(x, w.clone(), b.clone()));
+    fn out_features(&self) -> usize {
+        match self {
+            HostLinear::F32(p) => p.out_features(),
+            HostLinear::Int8(q) => q.out_features(),
         }
-        let (mut dims, device) = (x.dims(), x.device());
-        let (y, out) = self.on_host(&to_host(x, "linear layer input")?).expect("a host layer");
-        dims[D - 1] = out;
-        Ok(Tensor::from_data(TensorData::new(y, dims), &device))
+    }
+}
+
+impl Lin {
+    fn forward<const D: usize>(&self, x: Tensor<D>) -> Result<Tensor<D>> {
+        match self {
+            Lin::Tensor { w, b } => Ok(linear(x, w.clone(), b.clone())),
+            Lin::Host(h) => {
+                let (mut dims, device) = (x.dims(), x.device());
+                let y = h.forward(&to_host(x, "linear layer input")?);
+                dims[D - 1] = h.out_features();
+                Ok(Tensor::from_data(TensorData::new(y, dims), &device))
+            }
+        }
     }
 
     /// The layer's output as host rows, without a round trip through a tensor.
     fn forward_to_host<const D: usize>(&self, x: Tensor<D>, what: &str) -> Result<Vec<f32>> {
-        if let Lin::F32 { .. } = self {
-            return to_host(self.forward(x)?, what);
+        match self {
+            Lin::Tensor { .. } => to_host(self.forward(x)?, what),
+            Lin::Host(h) => Ok(h.forward(&to_host(x, what)?)),
         }
-        Ok(self.on_host(&to_host(x, what)?).expect("a host layer").0)
     }
 
     /// The layer applied to host rows (`rows` of them).
     fn forward_from_host(&self, x: Vec<f32>, rows: usize, device: &Device) -> Result<Tensor<2>> {
-        match self.on_host(&x) {
-            Some((y, out)) => Ok(Tensor::from_data(TensorData::new(y, [rows, out]), device)),
-            None => {
+        match self {
+            Lin::Tensor { .. } => {
                 let d = x.len() / rows.max(1);
                 self.forward(Tensor::from_data(TensorData::new(x, [rows, d]), device))
             }
+            Lin::Host(h) => Ok(Tensor::from_data(TensorData::new(h.forward(&x), [rows, h.out_features()]), device)),
         }
     }
 }
@@ -216,7 +230,7 @@ impl Loader<'_> {
     }
 
     /// Linear layers from PyTorch-layout [out, in] weights, several concatenated on the output
-    /// axis (fused projections), returned as burn-layout [in, sum(out)], or packed for int8.
+    /// axis (fused projections), packed for the host kernels (f32 or int8).
     fn lin(&self, prefixes: &[String], bias: bool) -> Result<Lin> {
         let mut parts = Vec::with_capacity(prefixes.len());
         let mut inp = None;
@@ -252,11 +266,11 @@ impl Loader<'_> {
                     None => rows.extend(v.chunks_exact(*in_f).take(*out_f).map(QuantRow::F32)),
                 }
             }
-            return Ok(Lin::Int8(QuantLinear::from_rows(&prefixes.join("+"), &rows, inp, b)?));
+            return Ok(Lin::Host(HostLinear::Int8(QuantLinear::from_rows(&prefixes.join("+"), &rows, inp, b)?)));
         }
         let rows: Vec<&[f32]> =
             parts.iter().zip(&values).flat_map(|((_, out_f, in_f), v)| v.chunks_exact(*in_f).take(*out_f)).collect();
-        Ok(Lin::Packed(PackedLinear::from_rows(&prefixes.join("+"), &rows, inp, b)?))
+        Ok(Lin::Host(HostLinear::F32(PackedLinear::from_rows(&prefixes.join("+"), &rows, inp, b)?)))
     }
 
     /// A contiguous [in, out] weight from PyTorch's [out, in] rows. Transposed once here:
@@ -355,7 +369,7 @@ impl Transformer {
             let w = ld.transposed(&gen_data.chunks_exact(spec.d_model).collect::<Vec<_>>(), spec.d_model);
             let b = if spec.generator_bias { Some(ld.tensor1(names::GENERATOR_BIAS)?) } else { None };
             let norm = if pre { Some(ld.norm(names::DEC_NORM, eps)?) } else { None };
-            Output::Device { norm, generator: Lin::F32 { w, b } }
+            Output::Device { norm, generator: Lin::Tensor { w, b } }
         };
         Ok(Transformer {
             enc_pos: ld.tensor2(names::ENC_POS)?,
