@@ -190,41 +190,70 @@ pub fn check_ops(file: &str, graph: &GraphInfo) -> Result<()> {
 /// (name, element type, rank) of each input, then of each output, in order.
 type Signature = (&'static [(&'static str, i64, usize)], &'static [(&'static str, i64, usize)]);
 
-pub const ENCODER: Signature = (&[("src_ids", INT64, 2), ("src_mask", FLOAT, 2)], &[("memory", FLOAT, 3)]);
+/// Source ids and mask to every decoder layer's cross-attention keys and values
+/// `[L,B,H,S,Dh]`: computed once per source, not by every decoder step.
+pub const ENCODER: Signature =
+    (&[("src_ids", INT64, 2), ("src_mask", FLOAT, 2)], &[("cross_keys", FLOAT, 5), ("cross_values", FLOAT, 5)]);
 
+/// One step of R = B x W rows (grouped by source) over the self-attention cache and the
+/// sources' cross-attention keys, values and mask.
 pub const DECODER_STEP: Signature = (
     &[
         ("tgt_ids", INT64, 2),
         ("past_keys", FLOAT, 5),
         ("past_values", FLOAT, 5),
-        ("memory", FLOAT, 3),
+        ("cross_keys", FLOAT, 5),
+        ("cross_values", FLOAT, 5),
         ("memory_mask", FLOAT, 2),
     ],
     &[("log_probs", FLOAT, 2), ("present_keys", FLOAT, 5), ("present_values", FLOAT, 5), ("attention", FLOAT, 3)],
 );
 
+/// Names, element types and ranks against the contract; the problem names the first input or
+/// output that is missing, unexpected, out of order or mis-typed.
 pub fn check_signature(file: &str, graph: &GraphInfo, (inputs, outputs): Signature) -> Result<()> {
     let err = |problem: String| GenError::Contract { file: file.to_string(), problem };
-    for (what, want, got) in [("inputs", inputs, &graph.inputs), ("outputs", outputs, &graph.outputs)] {
+    for (what, want, got) in [("input", inputs, &graph.inputs), ("output", outputs, &graph.outputs)] {
         let got_names: Vec<&str> = got.iter().map(|v| v.name.as_str()).collect();
         let want_names: Vec<&str> = want.iter().map(|w| w.0).collect();
+        let listing = format!("the {what}s are {got_names:?}, expected {want_names:?}");
+        if let Some((name, ty, rank)) = want.iter().find(|w| !got_names.contains(&w.0)) {
+            let hint = old_contract_hint(&got_names);
+            return Err(err(format!("{what} '{name}' ({}, rank {rank}) is missing: {listing}{hint}", type_name(*ty))));
+        }
+        if let Some(name) = got_names.iter().find(|n| !want_names.contains(n)) {
+            let hint = old_contract_hint(&got_names);
+            return Err(err(format!("unexpected {what} '{name}': {listing}{hint}")));
+        }
+        // The generated forward() takes and returns them positionally, in graph order.
         if got_names != want_names {
-            return Err(err(format!("{what} are {got_names:?}, expected {want_names:?}")));
+            return Err(err(format!("{listing}: same names, another order")));
         }
         for ((name, ty, rank), v) in want.iter().zip(got.iter()) {
             if v.elem_type != *ty {
                 return Err(err(format!(
-                    "'{name}' has element type {}, expected {}",
+                    "{what} '{name}' has element type {}, expected {}",
                     type_name(v.elem_type),
                     type_name(*ty)
                 )));
             }
-            if v.rank.is_some_and(|r| r != *rank) {
-                return Err(err(format!("'{name}' has rank {}, expected {rank}", v.rank.unwrap_or(0))));
+            if let Some(r) = v.rank.filter(|r| r != rank) {
+                return Err(err(format!("{what} '{name}' has rank {r}, expected {rank}")));
             }
         }
     }
     Ok(())
+}
+
+/// Graphs exported before the encoder emitted the cross-attention keys and values pass
+/// `memory` between the two: say so rather than leave a bare name mismatch.
+fn old_contract_hint(names: &[&str]) -> &'static str {
+    if names.contains(&"memory") {
+        " ('memory' is the earlier contract's; re-export with tools/onnx/export.py, whose encoder \
+         emits cross_keys and cross_values for the decoder step)"
+    } else {
+        ""
+    }
 }
 
 fn type_name(t: i64) -> String {
@@ -232,5 +261,62 @@ fn type_name(t: i64) -> String {
         FLOAT => "float32".into(),
         INT64 => "int64".into(),
         other => format!("ONNX type {other}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::ValueInfo;
+
+    fn values(sig: &[(&str, i64, usize)]) -> Vec<ValueInfo> {
+        sig.iter().map(|&(n, t, r)| ValueInfo { name: n.into(), elem_type: t, rank: Some(r) }).collect()
+    }
+
+    fn graph((inputs, outputs): Signature) -> GraphInfo {
+        GraphInfo { nodes: vec![], inputs: values(inputs), outputs: values(outputs) }
+    }
+
+    fn problem(g: &GraphInfo, sig: Signature) -> String {
+        check_signature("step.onnx", g, sig).expect_err("must be refused").to_string()
+    }
+
+    #[test]
+    fn the_contract_itself_passes() {
+        check_signature("encoder.onnx", &graph(ENCODER), ENCODER).expect("encoder");
+        check_signature("step.onnx", &graph(DECODER_STEP), DECODER_STEP).expect("step");
+    }
+
+    #[test]
+    fn an_old_contract_step_is_named_as_such() {
+        let mut g = graph(DECODER_STEP);
+        g.inputs.retain(|v| !v.name.starts_with("cross_"));
+        g.inputs.insert(3, ValueInfo { name: "memory".into(), elem_type: FLOAT, rank: Some(3) });
+        let m = problem(&g, DECODER_STEP);
+        assert!(m.starts_with("step.onnx: does not follow Retort's ONNX contract: input 'cross_keys'"), "{m}");
+        assert!(m.contains("(float32, rank 5) is missing") && m.contains("'memory' is the earlier contract's"), "{m}");
+    }
+
+    #[test]
+    fn missing_unexpected_reordered_and_mistyped_are_named() {
+        let mut g = graph(ENCODER);
+        g.outputs.pop();
+        assert!(problem(&g, ENCODER).contains("output 'cross_values' (float32, rank 5) is missing"));
+
+        let mut g = graph(DECODER_STEP);
+        g.outputs.push(ValueInfo { name: "hidden".into(), elem_type: FLOAT, rank: Some(3) });
+        assert!(problem(&g, DECODER_STEP).contains("unexpected output 'hidden'"));
+
+        let mut g = graph(DECODER_STEP);
+        g.inputs.swap(3, 4);
+        assert!(problem(&g, DECODER_STEP).contains("same names, another order"));
+
+        let mut g = graph(DECODER_STEP);
+        g.inputs[4].elem_type = INT64;
+        assert!(problem(&g, DECODER_STEP).contains("input 'cross_values' has element type int64, expected float32"));
+
+        let mut g = graph(DECODER_STEP);
+        g.inputs[5].rank = Some(3);
+        assert!(problem(&g, DECODER_STEP).contains("input 'memory_mask' has rank 3, expected 2"));
     }
 }

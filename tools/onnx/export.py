@@ -2,14 +2,17 @@
 """Exports a Transformer seq2seq model to Retort's ONNX contract (see tools/onnx/README.md):
 
   encoder.onnx       src_ids [B,S] int64, src_mask [B,S] float (1 = token, 0 = pad)
-                     -> memory [B,S,D]
-  decoder_step.onnx  tgt_ids [B,1] int64 (the last target token of each row),
-                     past_keys / past_values [L,B,H,T,Dh] (self-attention cache, T may be 0),
-                     memory [B,S,D], memory_mask [B,S]
-                     -> log_probs [B,V], present_keys / present_values [L,B,H,T+1,Dh],
-                        attention [B,H,S] (last decoder layer's cross-attention)
+                     -> cross_keys / cross_values [L,B,H,S,Dh] (every decoder layer's
+                        cross-attention keys and values, computed once per source)
+  decoder_step.onnx  tgt_ids [R,1] int64 (the last target token of each row),
+                     past_keys / past_values [L,R,H,T,Dh] (self-attention cache, T may be 0),
+                     cross_keys / cross_values [L,B,H,S,Dh], memory_mask [B,S]
+                     -> log_probs [R,V], present_keys / present_values [L,R,H,T+1,Dh],
+                        attention [R,H,S] (last decoder layer's cross-attention)
 
-B, S and T are dynamic. The decoder's position is T (the cache length), so a step needs no
+R = B x W: the rows come grouped by source, W (the beam width) consecutive rows each, so row
+r reads source r / W's keys and values, which the step broadcasts instead of copying per row.
+B, S, T and W are dynamic. The decoder's position is T (the cache length), so a step needs no
 separate position input.
 
 Sources:
@@ -175,6 +178,26 @@ class ContractModel(torch.nn.Module):
         b = x.shape[0]
         return x.transpose(1, 2).reshape(b, -1, self.d)
 
+    def cross_kv(self, memory):
+        """Every decoder layer's cross-attention keys and values, [L,B,H,S,Dh] each: what the
+        encoder graph emits, so no decoder step recomputes them from the memory."""
+        layers = range(self.s["decoder_layers"])
+        keys = [self.heads_of(self.lin(f"dec.layers.{i}.cross_attn.k", memory)) for i in layers]
+        values = [self.heads_of(self.lin(f"dec.layers.{i}.cross_attn.v", memory)) for i in layers]
+        return torch.stack(keys, 0), torch.stack(values, 0)
+
+    def cross_attend(self, q, k, v, bias):
+        """Cross-attention of R = B x W grouped rows (`q` [R,1,D]) over their sources' keys and
+        values (`k`, `v` [B,H,S,Dh]): the W rows of a source become one [W,Dh] block of queries,
+        so each source's keys and values serve all its rows without being copied per row.
+        Returns the context [R,1,D] and the probabilities [R,H,S]."""
+        b = k.shape[0]
+        q = q.reshape(b, -1, self.heads, self.dh).transpose(1, 2)  # [B,H,W,Dh]
+        ctx, p = self.attend(q, k, v, bias)  # [B,H,W,Dh], [B,H,W,S]
+        ctx = ctx.transpose(1, 2).reshape(-1, 1, self.d)
+        p = p.transpose(1, 2).reshape(-1, self.heads, k.shape[2])
+        return ctx, p
+
     def sublayer(self, x, norm, f):
         if self.pre:
             return x + f(self.norm(norm, x))
@@ -203,10 +226,11 @@ class ContractModel(torch.nn.Module):
             x = self.norm("enc.norm", x)
         return x
 
-    def step(self, tgt_ids, past_keys, past_values, memory, memory_mask):
+    def step(self, tgt_ids, past_keys, past_values, cross_keys, cross_values, memory_mask):
         t = past_keys.shape[3]
         x = F.embedding(tgt_ids, self.w["tgt_emb"]) * self.s["embedding_scale"] + self.w["dec.pos"][t : t + 1]
         bias = self.mask_bias(memory_mask)
+        # [B,1,1,S]: one row per source, broadcast over its W rows by `cross_attend`
         keys, values, attn = [], [], None
         for i in range(self.s["decoder_layers"]):
             p = f"dec.layers.{i}"
@@ -219,13 +243,11 @@ class ContractModel(torch.nn.Module):
                 values.append(v)
                 return self.lin(f"{p}.self_attn.o", self.join(self.attend(q, k, v, None)[0]))
 
-            def ca(h, p=p):
+            def ca(h, p=p, i=i):
                 nonlocal attn
-                q = self.heads_of(self.lin(f"{p}.cross_attn.q", h))
-                k = self.heads_of(self.lin(f"{p}.cross_attn.k", memory))
-                v = self.heads_of(self.lin(f"{p}.cross_attn.v", memory))
-                ctx, attn = self.attend(q, k, v, bias)
-                return self.lin(f"{p}.cross_attn.o", self.join(ctx))
+                q = self.lin(f"{p}.cross_attn.q", h)
+                ctx, attn = self.cross_attend(q, cross_keys[i], cross_values[i], bias)
+                return self.lin(f"{p}.cross_attn.o", ctx)
 
             x = self.sublayer(x, f"{p}.norm_self", sa)
             x = self.sublayer(x, f"{p}.norm_cross", ca)
@@ -237,7 +259,7 @@ class ContractModel(torch.nn.Module):
             torch.log_softmax(logits, dim=-1),
             torch.stack(keys, 0),
             torch.stack(values, 0),
-            attn[:, :, 0],
+            attn,
         )
 
 
@@ -247,7 +269,7 @@ class EncoderGraph(torch.nn.Module):
         self.m = m
 
     def forward(self, src_ids, src_mask):
-        return self.m.encode(src_ids, src_mask)
+        return self.m.cross_kv(self.m.encode(src_ids, src_mask))
 
 
 class StepGraph(torch.nn.Module):
@@ -255,8 +277,8 @@ class StepGraph(torch.nn.Module):
         super().__init__()
         self.m = m
 
-    def forward(self, tgt_ids, past_keys, past_values, memory, memory_mask):
-        return self.m.step(tgt_ids, past_keys, past_values, memory, memory_mask)
+    def forward(self, tgt_ids, past_keys, past_values, cross_keys, cross_values, memory_mask):
+        return self.m.step(tgt_ids, past_keys, past_values, cross_keys, cross_values, memory_mask)
 
 
 def empty_cache(m, rows):
@@ -269,33 +291,41 @@ def export(m, out_dir):
     src = torch.tensor([[2, 5, 6, 7, 3], [2, 5, 3, 1, 1]])
     mask = (src != 1).float()
     with torch.no_grad():
-        memory = m.encode(src, mask)
+        ck, cv = m.cross_kv(m.encode(src, mask))
         torch.onnx.export(
             EncoderGraph(m), (src, mask), str(out_dir / "encoder.onnx"),
-            input_names=["src_ids", "src_mask"], output_names=["memory"],
-            dynamic_axes={"src_ids": {0: "B", 1: "S"}, "src_mask": {0: "B", 1: "S"}, "memory": {0: "B", 1: "S"}},
-            opset_version=OPSET, do_constant_folding=True,
+            input_names=["src_ids", "src_mask"], output_names=["cross_keys", "cross_values"],
+            dynamic_axes={
+                "src_ids": {0: "B", 1: "S"},
+                "src_mask": {0: "B", 1: "S"},
+                "cross_keys": {1: "B", 3: "S"},
+                "cross_values": {1: "B", 3: "S"},
+            },
+            opset_version=OPSET, do_constant_folding=True, dynamo=False,
         )
-        # trace with a non-empty cache so T is not specialized to 0
-        pk = torch.randn(m.s["decoder_layers"], 2, m.heads, 3, m.dh)
+        # trace with a non-empty cache so T is not specialized to 0, and with two rows per
+        # source so the grouping (R = B x W) is not specialized to one
+        rows = 2 * src.shape[0]
+        pk = torch.randn(m.s["decoder_layers"], rows, m.heads, 3, m.dh)
         pv = torch.randn_like(pk)
-        tgt = torch.tensor([[2], [5]])
+        tgt = torch.tensor([[2], [5], [6], [7]])
         torch.onnx.export(
-            StepGraph(m), (tgt, pk, pv, memory, mask), str(out_dir / "decoder_step.onnx"),
-            input_names=["tgt_ids", "past_keys", "past_values", "memory", "memory_mask"],
+            StepGraph(m), (tgt, pk, pv, ck, cv, mask), str(out_dir / "decoder_step.onnx"),
+            input_names=["tgt_ids", "past_keys", "past_values", "cross_keys", "cross_values", "memory_mask"],
             output_names=["log_probs", "present_keys", "present_values", "attention"],
             dynamic_axes={
-                "tgt_ids": {0: "B"},
-                "past_keys": {1: "B", 3: "T"},
-                "past_values": {1: "B", 3: "T"},
-                "memory": {0: "B", 1: "S"},
+                "tgt_ids": {0: "R"},
+                "past_keys": {1: "R", 3: "T"},
+                "past_values": {1: "R", 3: "T"},
+                "cross_keys": {1: "B", 3: "S"},
+                "cross_values": {1: "B", 3: "S"},
                 "memory_mask": {0: "B", 1: "S"},
-                "log_probs": {0: "B"},
-                "present_keys": {1: "B", 3: "T1"},
-                "present_values": {1: "B", 3: "T1"},
-                "attention": {0: "B", 2: "S"},
+                "log_probs": {0: "R"},
+                "present_keys": {1: "R", 3: "T1"},
+                "present_values": {1: "R", 3: "T1"},
+                "attention": {0: "R", 2: "S"},
             },
-            opset_version=OPSET, do_constant_folding=True,
+            opset_version=OPSET, do_constant_folding=True, dynamo=False,
         )
 
 
@@ -317,17 +347,42 @@ def check_annalog(m, ckpt, vocab):
     with torch.no_grad():
         want, want_attn = ref(src, trg)
         want = torch.log_softmax(want, -1)
-        memory = m.encode(src, mask)
+        ck, cv = m.cross_kv(m.encode(src, mask))
         pk = empty_cache(m, len(smiles))
         pv = pk.clone()
         worst = 0.0
         for t in range(trg.shape[1]):
-            lp, pk, pv, attn = m.step(trg[:, t : t + 1], pk, pv, memory, mask)
+            lp, pk, pv, attn = m.step(trg[:, t : t + 1], pk, pv, ck, cv, mask)
             worst = max(worst, (lp - want[:, t]).abs().max().item())
             worst = max(worst, (attn - want_attn[:, :, t]).abs().max().item())
     print(f"contract module vs ANNalog's model: max |diff| {worst:.2e}")
     if worst > 1e-4:
         sys.exit("contract module does not reproduce ANNalog's model")
+
+
+def check_grouped_rows(m):
+    """Rows grouped W to a source (as beam search sends them) must decode as if each row had
+    its own copy of its source's keys and values: the broadcast in `cross_attend` must pair
+    row r with source r / W."""
+    src = torch.tensor([[2, 5, 6, 7, 3], [2, 9, 3, 1, 1]])
+    mask = (src != 1).float()
+    width = 3
+    tgt = torch.tensor([[2, 5, 6], [2, 7, 8], [2, 4, 4], [2, 9, 5], [2, 6, 6], [2, 5, 4]])
+    with torch.no_grad():
+        grouped = m.cross_kv(m.encode(src, mask))
+        copied = tuple(t.repeat_interleave(width, dim=1) for t in grouped)
+        mask_copied = mask.repeat_interleave(width, dim=0)
+        caches = [(empty_cache(m, len(tgt)), empty_cache(m, len(tgt))) for _ in range(2)]
+        worst = 0.0
+        for t in range(tgt.shape[1]):
+            ids = tgt[:, t : t + 1]
+            a = m.step(ids, *caches[0], *grouped, mask)
+            b = m.step(ids, *caches[1], *copied, mask_copied)
+            worst = max([worst] + [(x - y).abs().max().item() for x, y in zip(a, b)])
+            caches = [(a[1], a[2]), (b[1], b[2])]
+    print(f"grouped rows vs one source copy per row: max |diff| {worst:.2e}")
+    if worst > 1e-4:
+        sys.exit("grouped rows do not decode like rows with their own source copies")
 
 
 def check_onnx_matches(m, out_dir):
@@ -340,17 +395,19 @@ def check_onnx_matches(m, out_dir):
     dec = ort.InferenceSession(str(out_dir / "decoder_step.onnx"))
     src = torch.tensor([[2, 5, 6, 7, 8, 3], [2, 9, 3, 1, 1, 1]])
     mask = (src != 1).float()
-    mem = enc.run(None, {"src_ids": src.numpy(), "src_mask": mask.numpy()})[0]
+    ck, cv = enc.run(None, {"src_ids": src.numpy(), "src_mask": mask.numpy()})
     with torch.no_grad():
-        want = m.encode(src, mask).numpy()
-    print("onnxruntime encoder max |diff|", abs(mem - want).max())
-    pk = empty_cache(m, 2).numpy()
+        want = m.cross_kv(m.encode(src, mask))
+    print("onnxruntime encoder max |diff|", max(abs(ck - want[0].numpy()).max(), abs(cv - want[1].numpy()).max()))
+    pk = empty_cache(m, 4).numpy()  # two rows per source
     pv = pk.copy()
     for tok in [2, 5, 6]:
-        ids = torch.full((2, 1), tok).numpy()
-        lp, pk2, pv2, at = dec.run(None, {"tgt_ids": ids, "past_keys": pk, "past_values": pv, "memory": mem, "memory_mask": mask.numpy()})
+        ids = torch.full((4, 1), tok).numpy()
+        feed = {"tgt_ids": ids, "past_keys": pk, "past_values": pv, "cross_keys": ck, "cross_values": cv}
+        lp, pk2, pv2, at = dec.run(None, {**feed, "memory_mask": mask.numpy()})
         with torch.no_grad():
-            w = m.step(torch.from_numpy(ids), torch.from_numpy(pk), torch.from_numpy(pv), torch.from_numpy(mem), mask)
+            args = [torch.from_numpy(x) for x in feed.values()]
+            w = m.step(*args, mask)
         print("onnxruntime step max |diff|", abs(lp - w[0].numpy()).max())
         pk, pv = pk2, pv2
 
@@ -372,6 +429,7 @@ def main():
     m = ContractModel(w, spec).eval()
     if a.annalog and not a.f16_weights:
         check_annalog(m, *a.annalog)
+    check_grouped_rows(m)
     export(m, a.out)
     check_onnx_matches(m, a.out)
     import onnx

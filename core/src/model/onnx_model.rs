@@ -2,6 +2,10 @@
 //! generated crate supplies its two graphs (burn-onnx's encoder and decoder step, see
 //! [`ContractGraphs`]); this adapts them to [`Seq2SeqModel`], so beam search, n-best lists,
 //! scores and attention run over them as over the native Transformer.
+//!
+//! The encoder graph emits every decoder layer's cross-attention keys and values once per
+//! source; the step graph broadcasts them over the source's rows (rows come grouped, `width`
+//! consecutive rows per source), so a step neither recomputes nor copies them.
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
@@ -14,18 +18,37 @@ use crate::spec::ModelSpec;
 pub trait ContractGraphs: Send + Sync + Sized + 'static {
     /// Builds both graphs with their weights from a bundle made for them.
     fn load(bundle: &Bundle, device: &Device) -> Result<Self>;
-    /// `encoder.onnx`: source ids and mask `[B,S]` to memory `[B,S,D]`.
-    fn encode(&self, ids: Tensor<2, Int>, mask: Tensor<2>) -> Tensor<3>;
-    /// `decoder_step.onnx`: each row's last token, the self-attention cache, memory and mask to
-    /// (log-probabilities, present keys, present values, last layer's cross-attention).
-    fn step(
-        &self,
-        ids: Tensor<2, Int>,
-        past_keys: Tensor<5>,
-        past_values: Tensor<5>,
-        memory: Tensor<3>,
-        mask: Tensor<2>,
-    ) -> (Tensor<2>, Tensor<5>, Tensor<5>, Tensor<3>);
+    /// `encoder.onnx`: source ids and mask `[B,S]` to every decoder layer's cross-attention
+    /// (keys, values), `[L,B,H,S,Dh]` each.
+    fn encode(&self, ids: Tensor<2, Int>, mask: Tensor<2>) -> (Tensor<5>, Tensor<5>);
+    /// `decoder_step.onnx`: each row's last token `[R,1]`, the self-attention cache
+    /// `[L,R,H,T,Dh]`, the sources' cross-attention keys and values `[L,B,H,S,Dh]` and mask
+    /// `[B,S]` (R = B x width, rows grouped by source) to (log-probabilities, present keys,
+    /// present values, last layer's cross-attention `[R,H,S]`).
+    fn step(&self, ids: Tensor<2, Int>, cache: SelfCache, cross: &CrossKv) -> StepTensors;
+}
+
+/// The self-attention cache of every row, `[layers, rows, heads, steps, head_dim]`.
+#[derive(Clone)]
+pub struct SelfCache {
+    pub keys: Tensor<5>,
+    pub values: Tensor<5>,
+}
+
+/// The live sources' cross-attention keys and values `[layers, sources, heads, src_len,
+/// head_dim]` and their mask `[sources, src_len]`, in the order the row groups come.
+pub struct CrossKv {
+    pub keys: Tensor<5>,
+    pub values: Tensor<5>,
+    pub mask: Tensor<2>,
+}
+
+/// What a step graph returns: log-probabilities `[R,V]`, the grown cache, and the last
+/// decoder layer's cross-attention `[R,H,S]`.
+pub struct StepTensors {
+    pub log_probs: Tensor<2>,
+    pub cache: SelfCache,
+    pub attention: Tensor<3>,
 }
 
 /// A generated model: its graphs and the spec its bundle carries.
@@ -35,16 +58,15 @@ pub struct OnnxModel<G> {
     graphs: G,
 }
 
-/// Decoder state: per-item memory (items never move; `blocks` maps live items to them) and
-/// the self-attention cache of every row, `[layers, rows, heads, steps, head_dim]`.
+/// Decoder state: the live sources' cross-attention keys and values (one copy per source,
+/// rows `[i * width, (i + 1) * width)` read source `i`) and the self-attention cache of every
+/// row.
 pub struct OnnxState {
     width: usize,
-    blocks: Vec<usize>,
-    memory: Tensor<3>,
-    mask: Tensor<2>,
+    sources: usize,
+    cross: CrossKv,
     src_max: usize,
-    past_keys: Tensor<5>,
-    past_values: Tensor<5>,
+    cache: SelfCache,
     step: usize,
 }
 
@@ -64,6 +86,24 @@ impl<G: ContractGraphs> OnnxModel<G> {
     fn check_ids(&self, ids: &[u32], vocab: usize, what: &str) -> Result<()> {
         match ids.iter().find(|&&t| t as usize >= vocab) {
             Some(t) => Err(Error::Model(format!("{what} token id {t} is outside the vocabulary ({vocab})"))),
+            None => Ok(()),
+        }
+    }
+
+    /// A graph that does not follow the contract's shapes (e.g. one exported for another beam
+    /// grouping) must fail here, not in the search reading its outputs.
+    fn check_step_shapes(&self, out: &StepTensors, rows: usize, steps: usize, src_len: usize) -> Result<()> {
+        let (l, h, dh) = (self.spec.decoder_layers, self.spec.heads, self.spec.head_dim());
+        let expected: [(&str, Vec<usize>, Vec<usize>); 4] = [
+            ("log_probs", out.log_probs.dims().to_vec(), vec![rows, self.spec.tgt_vocab_size]),
+            ("present_keys", out.cache.keys.dims().to_vec(), vec![l, rows, h, steps, dh]),
+            ("present_values", out.cache.values.dims().to_vec(), vec![l, rows, h, steps, dh]),
+            ("attention", out.attention.dims().to_vec(), vec![rows, h, src_len]),
+        ];
+        match expected.into_iter().find(|(_, got, want)| got != want) {
+            Some((name, got, want)) => {
+                Err(Error::Model(format!("the step graph's '{name}' has shape {got:?}, expected {want:?}")))
+            }
             None => Ok(()),
         }
     }
@@ -115,24 +155,31 @@ impl<G: ContractGraphs> Seq2SeqModel for OnnxModel<G> {
             sources.iter().flat_map(|v| (0..s).map(move |j| if j < v.len() { 1.0 } else { 0.0 })).collect();
         let ids: Tensor<2, Int> = Tensor::from_data(TensorData::new(ids, [b, s]), &self.device);
         let mask: Tensor<2> = Tensor::from_data(TensorData::new(mask, [b, s]), &self.device);
-        let memory = self.graphs.encode(ids, mask.clone());
+        let (keys, values) = self.graphs.encode(ids, mask.clone());
         let (l, h) = (self.spec.decoder_layers, self.spec.heads);
         let dh = self.spec.head_dim();
+        let want = [l, b, h, s, dh];
+        if keys.dims() != want || values.dims() != want {
+            return Err(Error::Model(format!(
+                "the encoder graph returned cross-attention keys {:?} and values {:?}, expected {want:?} \
+                 (decoder layers, sources, heads, source length, head dim)",
+                keys.dims(),
+                values.dims()
+            )));
+        }
         let empty = Tensor::<5>::zeros([l, b * width, h, 0, dh], &self.device);
         Ok(OnnxState {
             width,
-            blocks: (0..b).collect(),
-            memory,
-            mask,
+            sources: b,
+            cross: CrossKv { keys, values, mask },
             src_max: s,
-            past_keys: empty.clone(),
-            past_values: empty,
+            cache: SelfCache { keys: empty.clone(), values: empty },
             step: 0,
         })
     }
 
     fn step(&self, st: &mut OnnxState, tokens: &[u32], attention: Option<AttentionKind>) -> Result<StepOutput> {
-        let rows = st.blocks.len() * st.width;
+        let rows = st.sources * st.width;
         if tokens.len() != rows {
             return Err(Error::Model(format!("step got {} tokens for {rows} rows", tokens.len())));
         }
@@ -143,16 +190,12 @@ impl<G: ContractGraphs> Seq2SeqModel for OnnxModel<G> {
             )));
         }
         self.check_ids(tokens, self.spec.tgt_vocab_size, "target")?;
-        let block_of_row: Vec<usize> = (0..rows).map(|r| st.blocks[r / st.width]).collect();
-        let idx = self.rows_index(&block_of_row);
-        let memory = st.memory.clone().select(0, idx.clone());
-        let mask = st.mask.clone().select(0, idx);
         let ids: Vec<i64> = tokens.iter().map(|&t| t as i64).collect();
         let ids: Tensor<2, Int> = Tensor::from_data(TensorData::new(ids, [rows, 1]), &self.device);
-        let (log_probs, keys, values, attn) =
-            self.graphs.step(ids, st.past_keys.clone(), st.past_values.clone(), memory, mask);
-        st.past_keys = keys;
-        st.past_values = values;
+        let out = self.graphs.step(ids, st.cache.clone(), &st.cross);
+        self.check_step_shapes(&out, rows, st.step + 1, st.src_max)?;
+        let StepTensors { log_probs, cache, attention: attn } = out;
+        st.cache = cache;
         st.step += 1;
         let attention = match attention {
             None => None,
@@ -166,7 +209,7 @@ impl<G: ContractGraphs> Seq2SeqModel for OnnxModel<G> {
 
     fn reorder(&self, st: &mut OnnxState, rows: &[usize]) -> Result<()> {
         let width = st.width;
-        let old_rows = st.blocks.len() * width;
+        let old_rows = st.sources * width;
         if !rows.len().is_multiple_of(width) || rows.iter().any(|&r| r >= old_rows) {
             return Err(Error::Model(format!("invalid reorder of {old_rows} rows by {rows:?}")));
         }
@@ -174,13 +217,28 @@ impl<G: ContractGraphs> Seq2SeqModel for OnnxModel<G> {
         if rows.chunks(width).zip(&new_items).any(|(c, &it)| c.iter().any(|&r| r / width != it)) {
             return Err(Error::Model("reorder mixes hypotheses of different inputs".into()));
         }
-        let idx = self.rows_index(rows);
-        st.past_keys = st.past_keys.clone().select(1, idx.clone());
-        st.past_values = st.past_values.clone().select(1, idx);
-        st.blocks = new_items.iter().map(|&i| st.blocks[i]).collect();
+        // Greedy search keeps its rows in place until an input finishes: no copy then.
+        if rows.len() != old_rows || rows.iter().enumerate().any(|(i, &r)| r != i) {
+            let idx = self.rows_index(rows);
+            st.cache.keys = st.cache.keys.clone().select(1, idx.clone());
+            st.cache.values = st.cache.values.clone().select(1, idx);
+        }
+        // Sources move only when the set of live inputs changes (an input finished): beams
+        // moving within an input share its keys and values as they are.
+        if new_items.len() != st.sources || new_items.iter().enumerate().any(|(i, &it)| it != i) {
+            let idx = self.rows_index(&new_items);
+            st.cross.keys = st.cross.keys.clone().select(1, idx.clone());
+            st.cross.values = st.cross.values.clone().select(1, idx.clone());
+            st.cross.mask = st.cross.mask.clone().select(0, idx);
+            st.sources = new_items.len();
+        }
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[path = "onnx_model_tests.rs"]
+mod tests;
 
 /// Everything a generated crate defines around burn-onnx's `encoder` and `decoder_step`
 /// modules: `NAME`, `GRAPH_SHA256`, its [`ContractGraphs`] and the static `LOADER` hosts
@@ -211,24 +269,29 @@ macro_rules! onnx_contract_model {
                 &self,
                 ids: ::burn::tensor::Tensor<2, ::burn::tensor::Int>,
                 mask: ::burn::tensor::Tensor<2>,
-            ) -> ::burn::tensor::Tensor<3> {
+            ) -> (::burn::tensor::Tensor<5>, ::burn::tensor::Tensor<5>) {
                 self.encoder.forward(ids, mask)
             }
 
             fn step(
                 &self,
                 ids: ::burn::tensor::Tensor<2, ::burn::tensor::Int>,
-                past_keys: ::burn::tensor::Tensor<5>,
-                past_values: ::burn::tensor::Tensor<5>,
-                memory: ::burn::tensor::Tensor<3>,
-                mask: ::burn::tensor::Tensor<2>,
-            ) -> (
-                ::burn::tensor::Tensor<2>,
-                ::burn::tensor::Tensor<5>,
-                ::burn::tensor::Tensor<5>,
-                ::burn::tensor::Tensor<3>,
-            ) {
-                self.decoder.forward(ids, past_keys, past_values, memory, mask)
+                cache: $crate::model::onnx_model::SelfCache,
+                cross: &$crate::model::onnx_model::CrossKv,
+            ) -> $crate::model::onnx_model::StepTensors {
+                let (log_probs, keys, values, attention) = self.decoder.forward(
+                    ids,
+                    cache.keys,
+                    cache.values,
+                    cross.keys.clone(),
+                    cross.values.clone(),
+                    cross.mask.clone(),
+                );
+                $crate::model::onnx_model::StepTensors {
+                    log_probs,
+                    cache: $crate::model::onnx_model::SelfCache { keys, values },
+                    attention,
+                }
             }
         }
 

@@ -10,9 +10,9 @@ use burn::tensor::activation::log_softmax;
 
 #[derive(Module, Debug)]
 pub struct Submodule1 {
-    constant52: burn::module::Param<Tensor<2>>,
-    constant84: burn::module::Param<Tensor<1>>,
-    constant49: burn::module::Param<Tensor<2>>,
+    constant46: burn::module::Param<Tensor<2>>,
+    constant72: burn::module::Param<Tensor<1>>,
+    constant43: burn::module::Param<Tensor<2>>,
     linear1: Linear,
     linear2: Linear,
     linear3: Linear,
@@ -20,16 +20,13 @@ pub struct Submodule1 {
     layernormalization1: LayerNorm,
     linear5: Linear,
     linear6: Linear,
-    linear7: Linear,
-    constant130: burn::module::Param<Tensor<1>>,
-    linear8: Linear,
     #[module(skip)]
     device: Device,
 }
 impl Submodule1 {
     #[allow(unused_variables)]
     pub fn new(device: &Device) -> Self {
-        let constant52: burn::module::Param<Tensor<2>> = burn::module::Param::uninitialized(
+        let constant46: burn::module::Param<Tensor<2>> = burn::module::Param::uninitialized(
             burn::module::ParamId::new(),
             move |device, _require_grad| Tensor::<
                 2,
@@ -38,7 +35,7 @@ impl Submodule1 {
             false,
             [59, 256].into(),
         );
-        let constant84: burn::module::Param<Tensor<1>> = burn::module::Param::uninitialized(
+        let constant72: burn::module::Param<Tensor<1>> = burn::module::Param::uninitialized(
             burn::module::ParamId::new(),
             move |device, _require_grad| Tensor::<
                 1,
@@ -50,7 +47,7 @@ impl Submodule1 {
             false,
             [1].into(),
         );
-        let constant49: burn::module::Param<Tensor<2>> = burn::module::Param::uninitialized(
+        let constant43: burn::module::Param<Tensor<2>> = burn::module::Param::uninitialized(
             burn::module::ParamId::new(),
             move |device, _require_grad| Tensor::<
                 2,
@@ -69,24 +66,10 @@ impl Submodule1 {
             .init(device);
         let linear5 = LinearConfig::new(256, 256).with_bias(true).init(device);
         let linear6 = LinearConfig::new(256, 256).with_bias(true).init(device);
-        let linear7 = LinearConfig::new(256, 256).with_bias(true).init(device);
-        let constant130: burn::module::Param<Tensor<1>> = burn::module::Param::uninitialized(
-            burn::module::ParamId::new(),
-            move |device, _require_grad| Tensor::<
-                1,
-            >::from_data(
-                burn::tensor::TensorData::from([0.1767766922712326f64]),
-                (device, burn::tensor::DType::F32),
-            ),
-            device.clone(),
-            false,
-            [1].into(),
-        );
-        let linear8 = LinearConfig::new(256, 256).with_bias(true).init(device);
         Self {
-            constant52,
-            constant84,
-            constant49,
+            constant46,
+            constant72,
+            constant43,
             linear1,
             linear2,
             linear3,
@@ -94,9 +77,6 @@ impl Submodule1 {
             layernormalization1,
             linear5,
             linear6,
-            linear7,
-            constant130,
-            linear8,
             device: device.clone(),
         }
     }
@@ -107,7 +87,8 @@ impl Submodule1 {
         tgt_ids: Tensor<2, Int>,
         memory_mask: Tensor<2>,
         past_values: Tensor<5>,
-        memory: Tensor<3>,
+        cross_keys: Tensor<5>,
+        cross_values: Tensor<5>,
     ) -> (Tensor<3>, Tensor<4>, Tensor<4>, Tensor<4>) {
         let shape1_out1: [i64; 5] = {
             let axes = &past_keys.clone().dims()[0..5];
@@ -118,23 +99,23 @@ impl Submodule1 {
             output
         };
         let gather1_out1 = shape1_out1[3] as i64;
-        let constant52_out1 = self.constant52.val();
+        let constant46_out1 = self.constant46.val();
         let gather2_out1 = {
-            let axis_size = constant52_out1.dims()[0] as i64;
+            let axis_size = constant46_out1.dims()[0] as i64;
             let negative = tgt_ids.clone().lower_elem(0i64);
             let corrected = tgt_ids.clone() + axis_size;
             let indices = tgt_ids.mask_where(negative, corrected);
-            constant52_out1.take::<2, 3>(0, indices)
+            constant46_out1.take::<2, 3>(0, indices)
         };
-        let constant84_out1 = self.constant84.val();
+        let constant72_out1 = self.constant72.val();
         let mul1_out1 = gather2_out1
-            .mul((constant84_out1).unsqueeze_dims(&[0isize, 1isize]));
-        let constant86_out1 = 1i64;
-        let add1_out1 = gather1_out1 + constant86_out1;
+            .mul((constant72_out1).unsqueeze_dims(&[0isize, 1isize]));
+        let constant74_out1 = 1i64;
+        let add1_out1 = gather1_out1 + constant74_out1;
         let unsqueeze1_out1 = [gather1_out1 as i64];
         let unsqueeze2_out1 = [add1_out1 as i64];
-        let constant49_out1 = self.constant49.val();
-        let slice1_out1 = constant49_out1
+        let constant43_out1 = self.constant43.val();
+        let slice1_out1 = constant43_out1
             .slice(s![unsqueeze1_out1[0]..unsqueeze2_out1[0], ..]);
         let add2_out1 = mul1_out1.add((slice1_out1).unsqueeze_dims(&[0isize]));
         let log1_out1 = memory_mask.log();
@@ -151,14 +132,14 @@ impl Submodule1 {
         };
         let gather3_out1 = shape2_out1[0] as i64;
         let unsqueeze5_out1 = [gather3_out1 as i64];
-        let constant99_out1: [i64; 1] = [32i64];
-        let constant97_out1: [i64; 1] = [-1i64];
-        let constant98_out1: [i64; 1] = [8i64];
+        let constant87_out1: [i64; 1] = [32i64];
+        let constant85_out1: [i64; 1] = [-1i64];
+        let constant86_out1: [i64; 1] = [8i64];
         let concat1_out1: [i64; 4usize] = [
             &unsqueeze5_out1[..],
-            &constant97_out1[..],
-            &constant98_out1[..],
-            &constant99_out1[..],
+            &constant85_out1[..],
+            &constant86_out1[..],
+            &constant87_out1[..],
         ]
             .concat()
             .try_into()
@@ -176,14 +157,14 @@ impl Submodule1 {
         };
         let gather4_out1 = shape3_out1[0] as i64;
         let unsqueeze6_out1 = [gather4_out1 as i64];
-        let constant104_out1: [i64; 1] = [32i64];
-        let constant102_out1: [i64; 1] = [-1i64];
-        let constant103_out1: [i64; 1] = [8i64];
+        let constant92_out1: [i64; 1] = [32i64];
+        let constant90_out1: [i64; 1] = [-1i64];
+        let constant91_out1: [i64; 1] = [8i64];
         let concat2_out1: [i64; 4usize] = [
             &unsqueeze6_out1[..],
-            &constant102_out1[..],
-            &constant103_out1[..],
-            &constant104_out1[..],
+            &constant90_out1[..],
+            &constant91_out1[..],
+            &constant92_out1[..],
         ]
             .concat()
             .try_into()
@@ -201,14 +182,14 @@ impl Submodule1 {
         };
         let gather5_out1 = shape4_out1[0] as i64;
         let unsqueeze7_out1 = [gather5_out1 as i64];
-        let constant109_out1: [i64; 1] = [32i64];
-        let constant107_out1: [i64; 1] = [-1i64];
-        let constant108_out1: [i64; 1] = [8i64];
+        let constant97_out1: [i64; 1] = [32i64];
+        let constant95_out1: [i64; 1] = [-1i64];
+        let constant96_out1: [i64; 1] = [8i64];
         let concat3_out1: [i64; 4usize] = [
             &unsqueeze7_out1[..],
-            &constant107_out1[..],
-            &constant108_out1[..],
-            &constant109_out1[..],
+            &constant95_out1[..],
+            &constant96_out1[..],
+            &constant97_out1[..],
         ]
             .concat()
             .try_into()
@@ -277,12 +258,12 @@ impl Submodule1 {
         let gather8_out1 = shape5_out1[0] as i64;
         let transpose5_out1 = matmul5_out1.permute([0, 2, 1, 3]);
         let unsqueeze8_out1 = [gather8_out1 as i64];
-        let constant114_out1: [i64; 1] = [256i64];
-        let constant113_out1: [i64; 1] = [-1i64];
+        let constant102_out1: [i64; 1] = [256i64];
+        let constant101_out1: [i64; 1] = [-1i64];
         let concat6_out1: [i64; 3usize] = [
             &unsqueeze8_out1[..],
-            &constant113_out1[..],
-            &constant114_out1[..],
+            &constant101_out1[..],
+            &constant102_out1[..],
         ]
             .concat()
             .try_into()
@@ -297,130 +278,102 @@ impl Submodule1 {
                 .cast(dtype)
         };
         let linear5_out1 = self.linear5.forward(layernormalization1_out1.clone());
-        let shape6_out1: [i64; 3] = {
-            let axes = &linear5_out1.clone().dims()[0..3];
-            let mut output = [0i64; 3];
-            for i in 0..3 {
-                output[i] = axes[i] as i64;
-            }
-            output
+        let gather9_out1 = {
+            let sliced = cross_keys.slice(s![0, .., .., .., ..]);
+            sliced.squeeze_dim::<4usize>(0)
         };
-        let gather9_out1 = shape6_out1[0] as i64;
-        let unsqueeze9_out1 = [gather9_out1 as i64];
-        let constant119_out1: [i64; 1] = [32i64];
-        let constant117_out1: [i64; 1] = [-1i64];
-        let constant118_out1: [i64; 1] = [8i64];
-        let concat7_out1: [i64; 4usize] = [
-            &unsqueeze9_out1[..],
-            &constant117_out1[..],
-            &constant118_out1[..],
-            &constant119_out1[..],
-        ]
-            .concat()
-            .try_into()
-            .unwrap();
-        let reshape5_out1 = linear5_out1.reshape(concat7_out1);
-        let transpose6_out1 = reshape5_out1.permute([0, 2, 1, 3]);
-        let linear6_out1 = self.linear6.forward(memory.clone());
-        let shape7_out1: [i64; 3] = {
-            let axes = &linear6_out1.clone().dims()[0..3];
-            let mut output = [0i64; 3];
-            for i in 0..3 {
-                output[i] = axes[i] as i64;
-            }
-            output
+        let gather10_out1 = {
+            let sliced = cross_values.slice(s![0, .., .., .., ..]);
+            sliced.squeeze_dim::<4usize>(0)
         };
-        let gather10_out1 = shape7_out1[0] as i64;
-        let unsqueeze10_out1 = [gather10_out1 as i64];
-        let constant124_out1: [i64; 1] = [32i64];
-        let constant122_out1: [i64; 1] = [-1i64];
-        let constant123_out1: [i64; 1] = [8i64];
-        let concat8_out1: [i64; 4usize] = [
-            &unsqueeze10_out1[..],
-            &constant122_out1[..],
-            &constant123_out1[..],
-            &constant124_out1[..],
-        ]
-            .concat()
-            .try_into()
-            .unwrap();
-        let reshape6_out1 = linear6_out1.reshape(concat8_out1);
-        let linear7_out1 = self.linear7.forward(memory);
-        let shape8_out1: [i64; 3] = {
-            let axes = &linear7_out1.clone().dims()[0..3];
-            let mut output = [0i64; 3];
-            for i in 0..3 {
-                output[i] = axes[i] as i64;
-            }
-            output
-        };
-        let gather11_out1 = shape8_out1[0] as i64;
-        let unsqueeze11_out1 = [gather11_out1 as i64];
-        let constant129_out1: [i64; 1] = [32i64];
-        let constant127_out1: [i64; 1] = [-1i64];
-        let constant128_out1: [i64; 1] = [8i64];
-        let concat9_out1: [i64; 4usize] = [
-            &unsqueeze11_out1[..],
-            &constant127_out1[..],
-            &constant128_out1[..],
-            &constant129_out1[..],
-        ]
-            .concat()
-            .try_into()
-            .unwrap();
-        let reshape7_out1 = linear7_out1.reshape(concat9_out1);
-        let transpose7_out1 = reshape7_out1.permute([0, 2, 1, 3]);
-        let transpose8_out1 = reshape6_out1.permute([0, 2, 3, 1]);
-        let matmul10_out1 = transpose6_out1.matmul(transpose8_out1);
-        let constant130_out1 = self.constant130.val();
-        let mul3_out1 = matmul10_out1
-            .mul((constant130_out1).unsqueeze_dims(&[0isize, 1isize, 2isize]));
-        let add4_out1 = mul3_out1.add(unsqueeze4_out1.clone());
-        let softmax2_out1 = burn::tensor::activation::softmax(add4_out1, 3);
-        let matmul11_out1 = softmax2_out1.matmul(transpose7_out1);
-        let shape9_out1: [i64; 4] = {
-            let axes = &matmul11_out1.clone().dims()[0..4];
+        let shape6_out1: [i64; 4] = {
+            let axes = &gather9_out1.clone().dims()[0..4];
             let mut output = [0i64; 4];
             for i in 0..4 {
                 output[i] = axes[i] as i64;
             }
             output
         };
-        let gather12_out1 = shape9_out1[0] as i64;
-        let transpose9_out1 = matmul11_out1.permute([0, 2, 1, 3]);
-        let unsqueeze12_out1 = [gather12_out1 as i64];
-        let constant134_out1: [i64; 1] = [256i64];
-        let constant133_out1: [i64; 1] = [-1i64];
-        let concat10_out1: [i64; 3usize] = [
-            &unsqueeze12_out1[..],
-            &constant133_out1[..],
-            &constant134_out1[..],
+        let gather11_out1 = shape6_out1[0] as i64;
+        let unsqueeze9_out1 = [gather11_out1 as i64];
+        let constant107_out1: [i64; 1] = [32i64];
+        let constant105_out1: [i64; 1] = [-1i64];
+        let constant106_out1: [i64; 1] = [8i64];
+        let concat7_out1: [i64; 4usize] = [
+            &unsqueeze9_out1[..],
+            &constant105_out1[..],
+            &constant106_out1[..],
+            &constant107_out1[..],
         ]
             .concat()
             .try_into()
             .unwrap();
-        let reshape8_out1 = transpose9_out1.reshape(concat10_out1);
-        let linear8_out1 = self.linear8.forward(reshape8_out1);
-        let add5_out1 = layernormalization1_out1.add(linear8_out1);
+        let reshape5_out1 = linear5_out1.reshape(concat7_out1);
+        let transpose6_out1 = reshape5_out1.permute([0, 2, 1, 3]);
+        let (matmul9_out1,) = {
+            let q = transpose6_out1;
+            let k = gather9_out1;
+            let v = gather10_out1;
+            let groups = q.dims()[1] / k.dims()[1];
+            let (k, v) = if groups > 1 {
+                let [batch, kv_heads, k_len, k_dim] = k.dims();
+                let v_dim = v.dims()[3];
+                (
+                    k
+                        .unsqueeze_dim::<5>(2)
+                        .expand([batch, kv_heads, groups, k_len, k_dim])
+                        .reshape([batch, kv_heads * groups, k_len, k_dim]),
+                    v
+                        .unsqueeze_dim::<5>(2)
+                        .expand([batch, kv_heads, groups, k_len, v_dim])
+                        .reshape([batch, kv_heads * groups, k_len, v_dim]),
+                )
+            } else {
+                (k, v)
+            };
+            let score_bias = unsqueeze4_out1.clone();
+            let hidden_rows = score_bias
+                .clone()
+                .max_dim(3)
+                .equal_elem(f32::NEG_INFINITY);
+            let matmul9_out1 = burn::tensor::module::attention(
+                q,
+                k,
+                v,
+                None,
+                Some(score_bias),
+                burn::tensor::ops::AttentionModuleOptions {
+                    scale: Some(0.1767766922712326f64),
+                    softcap: None,
+                    is_causal: false,
+                },
+            );
+            let matmul9_out1 = {
+                let dims = matmul9_out1.dims();
+                matmul9_out1.mask_fill(hidden_rows.expand(dims), 0.0)
+            };
+            (matmul9_out1,)
+        };
+        let transpose8_out1 = matmul9_out1.permute([0, 2, 1, 3]);
+        let reshape6_out1 = transpose8_out1.reshape([-1, 1, 256]);
+        let linear6_out1 = self.linear6.forward(reshape6_out1);
+        let add5_out1 = layernormalization1_out1.add(linear6_out1);
         (add5_out1, unsqueeze4_out1, concat4_out1, concat5_out1)
     }
 }
 #[derive(Module, Debug)]
 pub struct Submodule2 {
     layernormalization2: LayerNorm,
+    linear7: Linear,
+    linear8: Linear,
+    layernormalization3: LayerNorm,
     linear9: Linear,
     linear10: Linear,
-    layernormalization3: LayerNorm,
     linear11: Linear,
     linear12: Linear,
+    layernormalization4: LayerNorm,
     linear13: Linear,
     linear14: Linear,
-    layernormalization4: LayerNorm,
-    linear15: Linear,
-    linear16: Linear,
-    linear17: Linear,
-    constant170: burn::module::Param<Tensor<1>>,
-    linear18: Linear,
     #[module(skip)]
     device: Device,
 }
@@ -431,51 +384,34 @@ impl Submodule2 {
             .with_epsilon(0.000009999999747378752f64)
             .with_bias(true)
             .init(device);
-        let linear9 = LinearConfig::new(256, 512).with_bias(true).init(device);
-        let linear10 = LinearConfig::new(512, 256).with_bias(true).init(device);
+        let linear7 = LinearConfig::new(256, 512).with_bias(true).init(device);
+        let linear8 = LinearConfig::new(512, 256).with_bias(true).init(device);
         let layernormalization3 = LayerNormConfig::new(256)
             .with_epsilon(0.000009999999747378752f64)
             .with_bias(true)
             .init(device);
+        let linear9 = LinearConfig::new(256, 256).with_bias(true).init(device);
+        let linear10 = LinearConfig::new(256, 256).with_bias(true).init(device);
         let linear11 = LinearConfig::new(256, 256).with_bias(true).init(device);
         let linear12 = LinearConfig::new(256, 256).with_bias(true).init(device);
-        let linear13 = LinearConfig::new(256, 256).with_bias(true).init(device);
-        let linear14 = LinearConfig::new(256, 256).with_bias(true).init(device);
         let layernormalization4 = LayerNormConfig::new(256)
             .with_epsilon(0.000009999999747378752f64)
             .with_bias(true)
             .init(device);
-        let linear15 = LinearConfig::new(256, 256).with_bias(true).init(device);
-        let linear16 = LinearConfig::new(256, 256).with_bias(true).init(device);
-        let linear17 = LinearConfig::new(256, 256).with_bias(true).init(device);
-        let constant170: burn::module::Param<Tensor<1>> = burn::module::Param::uninitialized(
-            burn::module::ParamId::new(),
-            move |device, _require_grad| Tensor::<
-                1,
-            >::from_data(
-                burn::tensor::TensorData::from([0.1767766922712326f64]),
-                (device, burn::tensor::DType::F32),
-            ),
-            device.clone(),
-            false,
-            [1].into(),
-        );
-        let linear18 = LinearConfig::new(256, 256).with_bias(true).init(device);
+        let linear13 = LinearConfig::new(256, 256).with_bias(true).init(device);
+        let linear14 = LinearConfig::new(256, 256).with_bias(true).init(device);
         Self {
             layernormalization2,
+            linear7,
+            linear8,
+            layernormalization3,
             linear9,
             linear10,
-            layernormalization3,
             linear11,
             linear12,
+            layernormalization4,
             linear13,
             linear14,
-            layernormalization4,
-            linear15,
-            linear16,
-            linear17,
-            constant170,
-            linear18,
             device: device.clone(),
         }
     }
@@ -485,7 +421,8 @@ impl Submodule2 {
         add5_out1: Tensor<3>,
         past_keys: Tensor<5>,
         past_values: Tensor<5>,
-        memory: Tensor<3>,
+        cross_keys: Tensor<5>,
+        cross_values: Tensor<5>,
         unsqueeze4_out1: Tensor<4>,
     ) -> (Tensor<3>, Tensor<4>, Tensor<4>) {
         let layernormalization2_out1 = {
@@ -494,18 +431,68 @@ impl Submodule2 {
                 .forward(add5_out1.cast(burn::tensor::DType::F32))
                 .cast(dtype)
         };
-        let linear9_out1 = self.linear9.forward(layernormalization2_out1.clone());
-        let relu1_out1 = burn::tensor::activation::relu(linear9_out1);
-        let linear10_out1 = self.linear10.forward(relu1_out1);
-        let add6_out1 = layernormalization2_out1.add(linear10_out1);
+        let linear7_out1 = self.linear7.forward(layernormalization2_out1.clone());
+        let relu1_out1 = burn::tensor::activation::relu(linear7_out1);
+        let linear8_out1 = self.linear8.forward(relu1_out1);
+        let add6_out1 = layernormalization2_out1.add(linear8_out1);
         let layernormalization3_out1 = {
             let dtype = add6_out1.dtype();
             self.layernormalization3
                 .forward(add6_out1.cast(burn::tensor::DType::F32))
                 .cast(dtype)
         };
+        let linear9_out1 = self.linear9.forward(layernormalization3_out1.clone());
+        let shape7_out1: [i64; 3] = {
+            let axes = &linear9_out1.clone().dims()[0..3];
+            let mut output = [0i64; 3];
+            for i in 0..3 {
+                output[i] = axes[i] as i64;
+            }
+            output
+        };
+        let gather12_out1 = shape7_out1[0] as i64;
+        let unsqueeze10_out1 = [gather12_out1 as i64];
+        let constant114_out1: [i64; 1] = [32i64];
+        let constant112_out1: [i64; 1] = [-1i64];
+        let constant113_out1: [i64; 1] = [8i64];
+        let concat8_out1: [i64; 4usize] = [
+            &unsqueeze10_out1[..],
+            &constant112_out1[..],
+            &constant113_out1[..],
+            &constant114_out1[..],
+        ]
+            .concat()
+            .try_into()
+            .unwrap();
+        let reshape7_out1 = linear9_out1.reshape(concat8_out1);
+        let transpose9_out1 = reshape7_out1.permute([0, 2, 1, 3]);
+        let linear10_out1 = self.linear10.forward(layernormalization3_out1.clone());
+        let shape8_out1: [i64; 3] = {
+            let axes = &linear10_out1.clone().dims()[0..3];
+            let mut output = [0i64; 3];
+            for i in 0..3 {
+                output[i] = axes[i] as i64;
+            }
+            output
+        };
+        let gather13_out1 = shape8_out1[0] as i64;
+        let unsqueeze11_out1 = [gather13_out1 as i64];
+        let constant119_out1: [i64; 1] = [32i64];
+        let constant117_out1: [i64; 1] = [-1i64];
+        let constant118_out1: [i64; 1] = [8i64];
+        let concat9_out1: [i64; 4usize] = [
+            &unsqueeze11_out1[..],
+            &constant117_out1[..],
+            &constant118_out1[..],
+            &constant119_out1[..],
+        ]
+            .concat()
+            .try_into()
+            .unwrap();
+        let reshape8_out1 = linear10_out1.reshape(concat9_out1);
+        let transpose10_out1 = reshape8_out1.permute([0, 2, 1, 3]);
         let linear11_out1 = self.linear11.forward(layernormalization3_out1.clone());
-        let shape10_out1: [i64; 3] = {
+        let shape9_out1: [i64; 3] = {
             let axes = &linear11_out1.clone().dims()[0..3];
             let mut output = [0i64; 3];
             for i in 0..3 {
@@ -513,92 +500,42 @@ impl Submodule2 {
             }
             output
         };
-        let gather13_out1 = shape10_out1[0] as i64;
-        let unsqueeze13_out1 = [gather13_out1 as i64];
-        let constant139_out1: [i64; 1] = [32i64];
-        let constant137_out1: [i64; 1] = [-1i64];
-        let constant138_out1: [i64; 1] = [8i64];
-        let concat11_out1: [i64; 4usize] = [
-            &unsqueeze13_out1[..],
-            &constant137_out1[..],
-            &constant138_out1[..],
-            &constant139_out1[..],
+        let gather14_out1 = shape9_out1[0] as i64;
+        let unsqueeze12_out1 = [gather14_out1 as i64];
+        let constant124_out1: [i64; 1] = [32i64];
+        let constant122_out1: [i64; 1] = [-1i64];
+        let constant123_out1: [i64; 1] = [8i64];
+        let concat10_out1: [i64; 4usize] = [
+            &unsqueeze12_out1[..],
+            &constant122_out1[..],
+            &constant123_out1[..],
+            &constant124_out1[..],
         ]
             .concat()
             .try_into()
             .unwrap();
-        let reshape9_out1 = linear11_out1.reshape(concat11_out1);
-        let transpose10_out1 = reshape9_out1.permute([0, 2, 1, 3]);
-        let linear12_out1 = self.linear12.forward(layernormalization3_out1.clone());
-        let shape11_out1: [i64; 3] = {
-            let axes = &linear12_out1.clone().dims()[0..3];
-            let mut output = [0i64; 3];
-            for i in 0..3 {
-                output[i] = axes[i] as i64;
-            }
-            output
-        };
-        let gather14_out1 = shape11_out1[0] as i64;
-        let unsqueeze14_out1 = [gather14_out1 as i64];
-        let constant144_out1: [i64; 1] = [32i64];
-        let constant142_out1: [i64; 1] = [-1i64];
-        let constant143_out1: [i64; 1] = [8i64];
-        let concat12_out1: [i64; 4usize] = [
-            &unsqueeze14_out1[..],
-            &constant142_out1[..],
-            &constant143_out1[..],
-            &constant144_out1[..],
-        ]
-            .concat()
-            .try_into()
-            .unwrap();
-        let reshape10_out1 = linear12_out1.reshape(concat12_out1);
-        let transpose11_out1 = reshape10_out1.permute([0, 2, 1, 3]);
-        let linear13_out1 = self.linear13.forward(layernormalization3_out1.clone());
-        let shape12_out1: [i64; 3] = {
-            let axes = &linear13_out1.clone().dims()[0..3];
-            let mut output = [0i64; 3];
-            for i in 0..3 {
-                output[i] = axes[i] as i64;
-            }
-            output
-        };
-        let gather15_out1 = shape12_out1[0] as i64;
-        let unsqueeze15_out1 = [gather15_out1 as i64];
-        let constant149_out1: [i64; 1] = [32i64];
-        let constant147_out1: [i64; 1] = [-1i64];
-        let constant148_out1: [i64; 1] = [8i64];
-        let concat13_out1: [i64; 4usize] = [
-            &unsqueeze15_out1[..],
-            &constant147_out1[..],
-            &constant148_out1[..],
-            &constant149_out1[..],
-        ]
-            .concat()
-            .try_into()
-            .unwrap();
-        let reshape11_out1 = linear13_out1.reshape(concat13_out1);
-        let transpose12_out1 = reshape11_out1.permute([0, 2, 1, 3]);
-        let gather16_out1 = {
+        let reshape9_out1 = linear11_out1.reshape(concat10_out1);
+        let transpose11_out1 = reshape9_out1.permute([0, 2, 1, 3]);
+        let gather15_out1 = {
             let sliced = past_keys.slice(s![1, .., .., .., ..]);
             sliced.squeeze_dim::<4usize>(0)
         };
-        let concat14_out1 = burn::tensor::Tensor::cat(
-            [gather16_out1, transpose11_out1].into(),
+        let concat11_out1 = burn::tensor::Tensor::cat(
+            [gather15_out1, transpose10_out1].into(),
             2,
         );
-        let gather17_out1 = {
+        let gather16_out1 = {
             let sliced = past_values.slice(s![1, .., .., .., ..]);
             sliced.squeeze_dim::<4usize>(0)
         };
-        let concat15_out1 = burn::tensor::Tensor::cat(
-            [gather17_out1, transpose12_out1].into(),
+        let concat12_out1 = burn::tensor::Tensor::cat(
+            [gather16_out1, transpose11_out1].into(),
             2,
         );
-        let (matmul19_out1,) = {
-            let q = transpose10_out1;
-            let k = concat14_out1.clone();
-            let v = concat15_out1.clone();
+        let (matmul17_out1,) = {
+            let q = transpose9_out1;
+            let k = concat11_out1.clone();
+            let v = concat12_out1.clone();
             let groups = q.dims()[1] / k.dims()[1];
             let (k, v) = if groups > 1 {
                 let [batch, kv_heads, k_len, k_dim] = k.dims();
@@ -616,7 +553,7 @@ impl Submodule2 {
             } else {
                 (k, v)
             };
-            let matmul19_out1 = burn::tensor::module::attention(
+            let matmul17_out1 = burn::tensor::module::attention(
                 q,
                 k,
                 v,
@@ -628,168 +565,141 @@ impl Submodule2 {
                     is_causal: false,
                 },
             );
-            (matmul19_out1,)
+            (matmul17_out1,)
         };
-        let shape13_out1: [i64; 4] = {
-            let axes = &matmul19_out1.clone().dims()[0..4];
+        let shape10_out1: [i64; 4] = {
+            let axes = &matmul17_out1.clone().dims()[0..4];
             let mut output = [0i64; 4];
             for i in 0..4 {
                 output[i] = axes[i] as i64;
             }
             output
         };
-        let gather18_out1 = shape13_out1[0] as i64;
-        let transpose14_out1 = matmul19_out1.permute([0, 2, 1, 3]);
-        let unsqueeze16_out1 = [gather18_out1 as i64];
-        let constant154_out1: [i64; 1] = [256i64];
-        let constant153_out1: [i64; 1] = [-1i64];
-        let concat16_out1: [i64; 3usize] = [
-            &unsqueeze16_out1[..],
-            &constant153_out1[..],
-            &constant154_out1[..],
+        let gather17_out1 = shape10_out1[0] as i64;
+        let transpose13_out1 = matmul17_out1.permute([0, 2, 1, 3]);
+        let unsqueeze13_out1 = [gather17_out1 as i64];
+        let constant129_out1: [i64; 1] = [256i64];
+        let constant128_out1: [i64; 1] = [-1i64];
+        let concat13_out1: [i64; 3usize] = [
+            &unsqueeze13_out1[..],
+            &constant128_out1[..],
+            &constant129_out1[..],
         ]
             .concat()
             .try_into()
             .unwrap();
-        let reshape12_out1 = transpose14_out1.reshape(concat16_out1);
-        let linear14_out1 = self.linear14.forward(reshape12_out1);
-        let add7_out1 = layernormalization3_out1.add(linear14_out1);
+        let reshape10_out1 = transpose13_out1.reshape(concat13_out1);
+        let linear12_out1 = self.linear12.forward(reshape10_out1);
+        let add7_out1 = layernormalization3_out1.add(linear12_out1);
         let layernormalization4_out1 = {
             let dtype = add7_out1.dtype();
             self.layernormalization4
                 .forward(add7_out1.cast(burn::tensor::DType::F32))
                 .cast(dtype)
         };
-        let linear15_out1 = self.linear15.forward(layernormalization4_out1.clone());
-        let shape14_out1: [i64; 3] = {
-            let axes = &linear15_out1.clone().dims()[0..3];
-            let mut output = [0i64; 3];
-            for i in 0..3 {
-                output[i] = axes[i] as i64;
-            }
-            output
+        let linear13_out1 = self.linear13.forward(layernormalization4_out1.clone());
+        let gather18_out1 = {
+            let sliced = cross_keys.slice(s![1, .., .., .., ..]);
+            sliced.squeeze_dim::<4usize>(0)
         };
-        let gather19_out1 = shape14_out1[0] as i64;
-        let unsqueeze17_out1 = [gather19_out1 as i64];
-        let constant159_out1: [i64; 1] = [32i64];
-        let constant157_out1: [i64; 1] = [-1i64];
-        let constant158_out1: [i64; 1] = [8i64];
-        let concat17_out1: [i64; 4usize] = [
-            &unsqueeze17_out1[..],
-            &constant157_out1[..],
-            &constant158_out1[..],
-            &constant159_out1[..],
-        ]
-            .concat()
-            .try_into()
-            .unwrap();
-        let reshape13_out1 = linear15_out1.reshape(concat17_out1);
-        let transpose15_out1 = reshape13_out1.permute([0, 2, 1, 3]);
-        let linear16_out1 = self.linear16.forward(memory.clone());
-        let shape15_out1: [i64; 3] = {
-            let axes = &linear16_out1.clone().dims()[0..3];
-            let mut output = [0i64; 3];
-            for i in 0..3 {
-                output[i] = axes[i] as i64;
-            }
-            output
+        let gather19_out1 = {
+            let sliced = cross_values.slice(s![1, .., .., .., ..]);
+            sliced.squeeze_dim::<4usize>(0)
         };
-        let gather20_out1 = shape15_out1[0] as i64;
-        let unsqueeze18_out1 = [gather20_out1 as i64];
-        let constant164_out1: [i64; 1] = [32i64];
-        let constant162_out1: [i64; 1] = [-1i64];
-        let constant163_out1: [i64; 1] = [8i64];
-        let concat18_out1: [i64; 4usize] = [
-            &unsqueeze18_out1[..],
-            &constant162_out1[..],
-            &constant163_out1[..],
-            &constant164_out1[..],
-        ]
-            .concat()
-            .try_into()
-            .unwrap();
-        let reshape14_out1 = linear16_out1.reshape(concat18_out1);
-        let linear17_out1 = self.linear17.forward(memory);
-        let shape16_out1: [i64; 3] = {
-            let axes = &linear17_out1.clone().dims()[0..3];
-            let mut output = [0i64; 3];
-            for i in 0..3 {
-                output[i] = axes[i] as i64;
-            }
-            output
-        };
-        let gather21_out1 = shape16_out1[0] as i64;
-        let unsqueeze19_out1 = [gather21_out1 as i64];
-        let constant169_out1: [i64; 1] = [32i64];
-        let constant167_out1: [i64; 1] = [-1i64];
-        let constant168_out1: [i64; 1] = [8i64];
-        let concat19_out1: [i64; 4usize] = [
-            &unsqueeze19_out1[..],
-            &constant167_out1[..],
-            &constant168_out1[..],
-            &constant169_out1[..],
-        ]
-            .concat()
-            .try_into()
-            .unwrap();
-        let reshape15_out1 = linear17_out1.reshape(concat19_out1);
-        let transpose16_out1 = reshape15_out1.permute([0, 2, 1, 3]);
-        let transpose17_out1 = reshape14_out1.permute([0, 2, 3, 1]);
-        let matmul24_out1 = transpose15_out1.matmul(transpose17_out1);
-        let constant170_out1 = self.constant170.val();
-        let mul5_out1 = matmul24_out1
-            .mul((constant170_out1).unsqueeze_dims(&[0isize, 1isize, 2isize]));
-        let add8_out1 = mul5_out1.add(unsqueeze4_out1);
-        let softmax4_out1 = burn::tensor::activation::softmax(add8_out1, 3);
-        let matmul25_out1 = softmax4_out1.matmul(transpose16_out1);
-        let shape17_out1: [i64; 4] = {
-            let axes = &matmul25_out1.clone().dims()[0..4];
+        let shape11_out1: [i64; 4] = {
+            let axes = &gather18_out1.clone().dims()[0..4];
             let mut output = [0i64; 4];
             for i in 0..4 {
                 output[i] = axes[i] as i64;
             }
             output
         };
-        let gather22_out1 = shape17_out1[0] as i64;
-        let transpose18_out1 = matmul25_out1.permute([0, 2, 1, 3]);
-        let unsqueeze20_out1 = [gather22_out1 as i64];
-        let constant174_out1: [i64; 1] = [256i64];
-        let constant173_out1: [i64; 1] = [-1i64];
-        let concat20_out1: [i64; 3usize] = [
-            &unsqueeze20_out1[..],
-            &constant173_out1[..],
-            &constant174_out1[..],
+        let gather20_out1 = shape11_out1[0] as i64;
+        let unsqueeze14_out1 = [gather20_out1 as i64];
+        let constant134_out1: [i64; 1] = [32i64];
+        let constant132_out1: [i64; 1] = [-1i64];
+        let constant133_out1: [i64; 1] = [8i64];
+        let concat14_out1: [i64; 4usize] = [
+            &unsqueeze14_out1[..],
+            &constant132_out1[..],
+            &constant133_out1[..],
+            &constant134_out1[..],
         ]
             .concat()
             .try_into()
             .unwrap();
-        let reshape16_out1 = transpose18_out1.reshape(concat20_out1);
-        let linear18_out1 = self.linear18.forward(reshape16_out1);
-        let add9_out1 = layernormalization4_out1.add(linear18_out1);
-        (add9_out1, concat14_out1, concat15_out1)
+        let reshape11_out1 = linear13_out1.reshape(concat14_out1);
+        let transpose14_out1 = reshape11_out1.permute([0, 2, 1, 3]);
+        let (matmul21_out1,) = {
+            let q = transpose14_out1;
+            let k = gather18_out1;
+            let v = gather19_out1;
+            let groups = q.dims()[1] / k.dims()[1];
+            let (k, v) = if groups > 1 {
+                let [batch, kv_heads, k_len, k_dim] = k.dims();
+                let v_dim = v.dims()[3];
+                (
+                    k
+                        .unsqueeze_dim::<5>(2)
+                        .expand([batch, kv_heads, groups, k_len, k_dim])
+                        .reshape([batch, kv_heads * groups, k_len, k_dim]),
+                    v
+                        .unsqueeze_dim::<5>(2)
+                        .expand([batch, kv_heads, groups, k_len, v_dim])
+                        .reshape([batch, kv_heads * groups, k_len, v_dim]),
+                )
+            } else {
+                (k, v)
+            };
+            let score_bias = unsqueeze4_out1;
+            let hidden_rows = score_bias
+                .clone()
+                .max_dim(3)
+                .equal_elem(f32::NEG_INFINITY);
+            let matmul21_out1 = burn::tensor::module::attention(
+                q,
+                k,
+                v,
+                None,
+                Some(score_bias),
+                burn::tensor::ops::AttentionModuleOptions {
+                    scale: Some(0.1767766922712326f64),
+                    softcap: None,
+                    is_causal: false,
+                },
+            );
+            let matmul21_out1 = {
+                let dims = matmul21_out1.dims();
+                matmul21_out1.mask_fill(hidden_rows.expand(dims), 0.0)
+            };
+            (matmul21_out1,)
+        };
+        let transpose16_out1 = matmul21_out1.permute([0, 2, 1, 3]);
+        let reshape12_out1 = transpose16_out1.reshape([-1, 1, 256]);
+        let linear14_out1 = self.linear14.forward(reshape12_out1);
+        let add9_out1 = layernormalization4_out1.add(linear14_out1);
+        (add9_out1, concat11_out1, concat12_out1)
     }
 }
 #[derive(Module, Debug)]
 pub struct Submodule3 {
     layernormalization5: LayerNorm,
+    linear15: Linear,
+    linear16: Linear,
+    layernormalization6: LayerNorm,
+    linear17: Linear,
+    linear18: Linear,
     linear19: Linear,
     linear20: Linear,
-    layernormalization6: LayerNorm,
+    layernormalization7: LayerNorm,
     linear21: Linear,
+    constant162: burn::module::Param<Tensor<1>>,
     linear22: Linear,
+    layernormalization8: LayerNorm,
     linear23: Linear,
     linear24: Linear,
-    layernormalization7: LayerNorm,
-    linear25: Linear,
-    linear26: Linear,
-    linear27: Linear,
-    constant210: burn::module::Param<Tensor<1>>,
-    linear28: Linear,
-    layernormalization8: LayerNorm,
-    linear29: Linear,
-    linear30: Linear,
     layernormalization9: LayerNorm,
-    linear31: Linear,
+    linear25: Linear,
     #[module(skip)]
     device: Device,
 }
@@ -800,24 +710,22 @@ impl Submodule3 {
             .with_epsilon(0.000009999999747378752f64)
             .with_bias(true)
             .init(device);
-        let linear19 = LinearConfig::new(256, 512).with_bias(true).init(device);
-        let linear20 = LinearConfig::new(512, 256).with_bias(true).init(device);
+        let linear15 = LinearConfig::new(256, 512).with_bias(true).init(device);
+        let linear16 = LinearConfig::new(512, 256).with_bias(true).init(device);
         let layernormalization6 = LayerNormConfig::new(256)
             .with_epsilon(0.000009999999747378752f64)
             .with_bias(true)
             .init(device);
-        let linear21 = LinearConfig::new(256, 256).with_bias(true).init(device);
-        let linear22 = LinearConfig::new(256, 256).with_bias(true).init(device);
-        let linear23 = LinearConfig::new(256, 256).with_bias(true).init(device);
-        let linear24 = LinearConfig::new(256, 256).with_bias(true).init(device);
+        let linear17 = LinearConfig::new(256, 256).with_bias(true).init(device);
+        let linear18 = LinearConfig::new(256, 256).with_bias(true).init(device);
+        let linear19 = LinearConfig::new(256, 256).with_bias(true).init(device);
+        let linear20 = LinearConfig::new(256, 256).with_bias(true).init(device);
         let layernormalization7 = LayerNormConfig::new(256)
             .with_epsilon(0.000009999999747378752f64)
             .with_bias(true)
             .init(device);
-        let linear25 = LinearConfig::new(256, 256).with_bias(true).init(device);
-        let linear26 = LinearConfig::new(256, 256).with_bias(true).init(device);
-        let linear27 = LinearConfig::new(256, 256).with_bias(true).init(device);
-        let constant210: burn::module::Param<Tensor<1>> = burn::module::Param::uninitialized(
+        let linear21 = LinearConfig::new(256, 256).with_bias(true).init(device);
+        let constant162: burn::module::Param<Tensor<1>> = burn::module::Param::uninitialized(
             burn::module::ParamId::new(),
             move |device, _require_grad| Tensor::<
                 1,
@@ -829,38 +737,36 @@ impl Submodule3 {
             false,
             [1].into(),
         );
-        let linear28 = LinearConfig::new(256, 256).with_bias(true).init(device);
+        let linear22 = LinearConfig::new(256, 256).with_bias(true).init(device);
         let layernormalization8 = LayerNormConfig::new(256)
             .with_epsilon(0.000009999999747378752f64)
             .with_bias(true)
             .init(device);
-        let linear29 = LinearConfig::new(256, 512).with_bias(true).init(device);
-        let linear30 = LinearConfig::new(512, 256).with_bias(true).init(device);
+        let linear23 = LinearConfig::new(256, 512).with_bias(true).init(device);
+        let linear24 = LinearConfig::new(512, 256).with_bias(true).init(device);
         let layernormalization9 = LayerNormConfig::new(256)
             .with_epsilon(0.000009999999747378752f64)
             .with_bias(true)
             .init(device);
-        let linear31 = LinearConfig::new(256, 59).with_bias(true).init(device);
+        let linear25 = LinearConfig::new(256, 59).with_bias(true).init(device);
         Self {
             layernormalization5,
+            linear15,
+            linear16,
+            layernormalization6,
+            linear17,
+            linear18,
             linear19,
             linear20,
-            layernormalization6,
+            layernormalization7,
             linear21,
+            constant162,
             linear22,
+            layernormalization8,
             linear23,
             linear24,
-            layernormalization7,
-            linear25,
-            linear26,
-            linear27,
-            constant210,
-            linear28,
-            layernormalization8,
-            linear29,
-            linear30,
             layernormalization9,
-            linear31,
+            linear25,
             device: device.clone(),
         }
     }
@@ -870,12 +776,13 @@ impl Submodule3 {
         add9_out1: Tensor<3>,
         past_keys: Tensor<5>,
         past_values: Tensor<5>,
-        memory: Tensor<3>,
+        cross_keys: Tensor<5>,
+        cross_values: Tensor<5>,
         unsqueeze4_out1: Tensor<4>,
         concat4_out1: Tensor<4>,
-        concat14_out1: Tensor<4>,
+        concat11_out1: Tensor<4>,
         concat5_out1: Tensor<4>,
-        concat15_out1: Tensor<4>,
+        concat12_out1: Tensor<4>,
     ) -> (Tensor<2>, Tensor<5>, Tensor<5>, Tensor<3>) {
         let layernormalization5_out1 = {
             let dtype = add9_out1.dtype();
@@ -883,111 +790,111 @@ impl Submodule3 {
                 .forward(add9_out1.cast(burn::tensor::DType::F32))
                 .cast(dtype)
         };
-        let linear19_out1 = self.linear19.forward(layernormalization5_out1.clone());
-        let relu2_out1 = burn::tensor::activation::relu(linear19_out1);
-        let linear20_out1 = self.linear20.forward(relu2_out1);
-        let add10_out1 = layernormalization5_out1.add(linear20_out1);
+        let linear15_out1 = self.linear15.forward(layernormalization5_out1.clone());
+        let relu2_out1 = burn::tensor::activation::relu(linear15_out1);
+        let linear16_out1 = self.linear16.forward(relu2_out1);
+        let add10_out1 = layernormalization5_out1.add(linear16_out1);
         let layernormalization6_out1 = {
             let dtype = add10_out1.dtype();
             self.layernormalization6
                 .forward(add10_out1.cast(burn::tensor::DType::F32))
                 .cast(dtype)
         };
-        let linear21_out1 = self.linear21.forward(layernormalization6_out1.clone());
-        let shape18_out1: [i64; 3] = {
-            let axes = &linear21_out1.clone().dims()[0..3];
+        let linear17_out1 = self.linear17.forward(layernormalization6_out1.clone());
+        let shape12_out1: [i64; 3] = {
+            let axes = &linear17_out1.clone().dims()[0..3];
             let mut output = [0i64; 3];
             for i in 0..3 {
                 output[i] = axes[i] as i64;
             }
             output
         };
-        let gather23_out1 = shape18_out1[0] as i64;
-        let unsqueeze21_out1 = [gather23_out1 as i64];
-        let constant179_out1: [i64; 1] = [32i64];
-        let constant177_out1: [i64; 1] = [-1i64];
-        let constant178_out1: [i64; 1] = [8i64];
-        let concat21_out1: [i64; 4usize] = [
-            &unsqueeze21_out1[..],
-            &constant177_out1[..],
-            &constant178_out1[..],
-            &constant179_out1[..],
+        let gather21_out1 = shape12_out1[0] as i64;
+        let unsqueeze15_out1 = [gather21_out1 as i64];
+        let constant141_out1: [i64; 1] = [32i64];
+        let constant139_out1: [i64; 1] = [-1i64];
+        let constant140_out1: [i64; 1] = [8i64];
+        let concat15_out1: [i64; 4usize] = [
+            &unsqueeze15_out1[..],
+            &constant139_out1[..],
+            &constant140_out1[..],
+            &constant141_out1[..],
         ]
             .concat()
             .try_into()
             .unwrap();
-        let reshape17_out1 = linear21_out1.reshape(concat21_out1);
-        let transpose19_out1 = reshape17_out1.permute([0, 2, 1, 3]);
-        let linear22_out1 = self.linear22.forward(layernormalization6_out1.clone());
-        let shape19_out1: [i64; 3] = {
-            let axes = &linear22_out1.clone().dims()[0..3];
+        let reshape13_out1 = linear17_out1.reshape(concat15_out1);
+        let transpose17_out1 = reshape13_out1.permute([0, 2, 1, 3]);
+        let linear18_out1 = self.linear18.forward(layernormalization6_out1.clone());
+        let shape13_out1: [i64; 3] = {
+            let axes = &linear18_out1.clone().dims()[0..3];
             let mut output = [0i64; 3];
             for i in 0..3 {
                 output[i] = axes[i] as i64;
             }
             output
         };
-        let gather24_out1 = shape19_out1[0] as i64;
-        let unsqueeze22_out1 = [gather24_out1 as i64];
-        let constant184_out1: [i64; 1] = [32i64];
-        let constant182_out1: [i64; 1] = [-1i64];
-        let constant183_out1: [i64; 1] = [8i64];
-        let concat22_out1: [i64; 4usize] = [
-            &unsqueeze22_out1[..],
-            &constant182_out1[..],
-            &constant183_out1[..],
-            &constant184_out1[..],
+        let gather22_out1 = shape13_out1[0] as i64;
+        let unsqueeze16_out1 = [gather22_out1 as i64];
+        let constant146_out1: [i64; 1] = [32i64];
+        let constant144_out1: [i64; 1] = [-1i64];
+        let constant145_out1: [i64; 1] = [8i64];
+        let concat16_out1: [i64; 4usize] = [
+            &unsqueeze16_out1[..],
+            &constant144_out1[..],
+            &constant145_out1[..],
+            &constant146_out1[..],
         ]
             .concat()
             .try_into()
             .unwrap();
-        let reshape18_out1 = linear22_out1.reshape(concat22_out1);
-        let transpose20_out1 = reshape18_out1.permute([0, 2, 1, 3]);
-        let linear23_out1 = self.linear23.forward(layernormalization6_out1.clone());
-        let shape20_out1: [i64; 3] = {
-            let axes = &linear23_out1.clone().dims()[0..3];
+        let reshape14_out1 = linear18_out1.reshape(concat16_out1);
+        let transpose18_out1 = reshape14_out1.permute([0, 2, 1, 3]);
+        let linear19_out1 = self.linear19.forward(layernormalization6_out1.clone());
+        let shape14_out1: [i64; 3] = {
+            let axes = &linear19_out1.clone().dims()[0..3];
             let mut output = [0i64; 3];
             for i in 0..3 {
                 output[i] = axes[i] as i64;
             }
             output
         };
-        let gather25_out1 = shape20_out1[0] as i64;
-        let unsqueeze23_out1 = [gather25_out1 as i64];
-        let constant189_out1: [i64; 1] = [32i64];
-        let constant187_out1: [i64; 1] = [-1i64];
-        let constant188_out1: [i64; 1] = [8i64];
-        let concat23_out1: [i64; 4usize] = [
-            &unsqueeze23_out1[..],
-            &constant187_out1[..],
-            &constant188_out1[..],
-            &constant189_out1[..],
+        let gather23_out1 = shape14_out1[0] as i64;
+        let unsqueeze17_out1 = [gather23_out1 as i64];
+        let constant151_out1: [i64; 1] = [32i64];
+        let constant149_out1: [i64; 1] = [-1i64];
+        let constant150_out1: [i64; 1] = [8i64];
+        let concat17_out1: [i64; 4usize] = [
+            &unsqueeze17_out1[..],
+            &constant149_out1[..],
+            &constant150_out1[..],
+            &constant151_out1[..],
         ]
             .concat()
             .try_into()
             .unwrap();
-        let reshape19_out1 = linear23_out1.reshape(concat23_out1);
-        let transpose21_out1 = reshape19_out1.permute([0, 2, 1, 3]);
-        let gather26_out1 = {
+        let reshape15_out1 = linear19_out1.reshape(concat17_out1);
+        let transpose19_out1 = reshape15_out1.permute([0, 2, 1, 3]);
+        let gather24_out1 = {
             let sliced = past_keys.slice(s![2, .., .., .., ..]);
             sliced.squeeze_dim::<4usize>(0)
         };
-        let concat24_out1 = burn::tensor::Tensor::cat(
-            [gather26_out1, transpose20_out1].into(),
+        let concat18_out1 = burn::tensor::Tensor::cat(
+            [gather24_out1, transpose18_out1].into(),
             2,
         );
-        let gather27_out1 = {
+        let gather25_out1 = {
             let sliced = past_values.slice(s![2, .., .., .., ..]);
             sliced.squeeze_dim::<4usize>(0)
         };
-        let concat25_out1 = burn::tensor::Tensor::cat(
-            [gather27_out1, transpose21_out1].into(),
+        let concat19_out1 = burn::tensor::Tensor::cat(
+            [gather25_out1, transpose19_out1].into(),
             2,
         );
-        let (matmul33_out1,) = {
-            let q = transpose19_out1;
-            let k = concat24_out1.clone();
-            let v = concat25_out1.clone();
+        let (matmul29_out1,) = {
+            let q = transpose17_out1;
+            let k = concat18_out1.clone();
+            let v = concat19_out1.clone();
             let groups = q.dims()[1] / k.dims()[1];
             let (k, v) = if groups > 1 {
                 let [batch, kv_heads, k_len, k_dim] = k.dims();
@@ -1005,7 +912,7 @@ impl Submodule3 {
             } else {
                 (k, v)
             };
-            let matmul33_out1 = burn::tensor::module::attention(
+            let matmul29_out1 = burn::tensor::module::attention(
                 q,
                 k,
                 v,
@@ -1017,185 +924,134 @@ impl Submodule3 {
                     is_causal: false,
                 },
             );
-            (matmul33_out1,)
+            (matmul29_out1,)
         };
-        let shape21_out1: [i64; 4] = {
-            let axes = &matmul33_out1.clone().dims()[0..4];
+        let shape15_out1: [i64; 4] = {
+            let axes = &matmul29_out1.clone().dims()[0..4];
             let mut output = [0i64; 4];
             for i in 0..4 {
                 output[i] = axes[i] as i64;
             }
             output
         };
-        let gather28_out1 = shape21_out1[0] as i64;
-        let transpose23_out1 = matmul33_out1.permute([0, 2, 1, 3]);
-        let unsqueeze24_out1 = [gather28_out1 as i64];
-        let constant194_out1: [i64; 1] = [256i64];
-        let constant193_out1: [i64; 1] = [-1i64];
-        let concat26_out1: [i64; 3usize] = [
-            &unsqueeze24_out1[..],
-            &constant193_out1[..],
-            &constant194_out1[..],
+        let gather26_out1 = shape15_out1[0] as i64;
+        let transpose21_out1 = matmul29_out1.permute([0, 2, 1, 3]);
+        let unsqueeze18_out1 = [gather26_out1 as i64];
+        let constant156_out1: [i64; 1] = [256i64];
+        let constant155_out1: [i64; 1] = [-1i64];
+        let concat20_out1: [i64; 3usize] = [
+            &unsqueeze18_out1[..],
+            &constant155_out1[..],
+            &constant156_out1[..],
         ]
             .concat()
             .try_into()
             .unwrap();
-        let reshape20_out1 = transpose23_out1.reshape(concat26_out1);
-        let linear24_out1 = self.linear24.forward(reshape20_out1);
-        let add11_out1 = layernormalization6_out1.add(linear24_out1);
+        let reshape16_out1 = transpose21_out1.reshape(concat20_out1);
+        let linear20_out1 = self.linear20.forward(reshape16_out1);
+        let add11_out1 = layernormalization6_out1.add(linear20_out1);
         let layernormalization7_out1 = {
             let dtype = add11_out1.dtype();
             self.layernormalization7
                 .forward(add11_out1.cast(burn::tensor::DType::F32))
                 .cast(dtype)
         };
-        let linear25_out1 = self.linear25.forward(layernormalization7_out1.clone());
-        let shape22_out1: [i64; 3] = {
-            let axes = &linear25_out1.clone().dims()[0..3];
-            let mut output = [0i64; 3];
-            for i in 0..3 {
-                output[i] = axes[i] as i64;
-            }
-            output
+        let linear21_out1 = self.linear21.forward(layernormalization7_out1.clone());
+        let gather27_out1 = {
+            let sliced = cross_keys.slice(s![2, .., .., .., ..]);
+            sliced.squeeze_dim::<4usize>(0)
         };
-        let gather29_out1 = shape22_out1[0] as i64;
-        let unsqueeze25_out1 = [gather29_out1 as i64];
-        let constant199_out1: [i64; 1] = [32i64];
-        let constant197_out1: [i64; 1] = [-1i64];
-        let constant198_out1: [i64; 1] = [8i64];
-        let concat27_out1: [i64; 4usize] = [
-            &unsqueeze25_out1[..],
-            &constant197_out1[..],
-            &constant198_out1[..],
-            &constant199_out1[..],
-        ]
-            .concat()
-            .try_into()
-            .unwrap();
-        let reshape21_out1 = linear25_out1.reshape(concat27_out1);
-        let transpose24_out1 = reshape21_out1.permute([0, 2, 1, 3]);
-        let linear26_out1 = self.linear26.forward(memory.clone());
-        let shape23_out1: [i64; 3] = {
-            let axes = &linear26_out1.clone().dims()[0..3];
-            let mut output = [0i64; 3];
-            for i in 0..3 {
-                output[i] = axes[i] as i64;
-            }
-            output
+        let gather28_out1 = {
+            let sliced = cross_values.slice(s![2, .., .., .., ..]);
+            sliced.squeeze_dim::<4usize>(0)
         };
-        let gather30_out1 = shape23_out1[0] as i64;
-        let unsqueeze26_out1 = [gather30_out1 as i64];
-        let constant204_out1: [i64; 1] = [32i64];
-        let constant202_out1: [i64; 1] = [-1i64];
-        let constant203_out1: [i64; 1] = [8i64];
-        let concat28_out1: [i64; 4usize] = [
-            &unsqueeze26_out1[..],
-            &constant202_out1[..],
-            &constant203_out1[..],
-            &constant204_out1[..],
-        ]
-            .concat()
-            .try_into()
-            .unwrap();
-        let reshape22_out1 = linear26_out1.reshape(concat28_out1);
-        let linear27_out1 = self.linear27.forward(memory);
-        let shape24_out1: [i64; 3] = {
-            let axes = &linear27_out1.clone().dims()[0..3];
-            let mut output = [0i64; 3];
-            for i in 0..3 {
-                output[i] = axes[i] as i64;
-            }
-            output
-        };
-        let gather31_out1 = shape24_out1[0] as i64;
-        let unsqueeze27_out1 = [gather31_out1 as i64];
-        let constant209_out1: [i64; 1] = [32i64];
-        let constant207_out1: [i64; 1] = [-1i64];
-        let constant208_out1: [i64; 1] = [8i64];
-        let concat29_out1: [i64; 4usize] = [
-            &unsqueeze27_out1[..],
-            &constant207_out1[..],
-            &constant208_out1[..],
-            &constant209_out1[..],
-        ]
-            .concat()
-            .try_into()
-            .unwrap();
-        let reshape23_out1 = linear27_out1.reshape(concat29_out1);
-        let transpose25_out1 = reshape23_out1.permute([0, 2, 1, 3]);
-        let transpose26_out1 = reshape22_out1.permute([0, 2, 3, 1]);
-        let matmul38_out1 = transpose24_out1.matmul(transpose26_out1);
-        let constant210_out1 = self.constant210.val();
-        let mul7_out1 = matmul38_out1
-            .mul((constant210_out1).unsqueeze_dims(&[0isize, 1isize, 2isize]));
-        let add12_out1 = mul7_out1.add(unsqueeze4_out1);
-        let softmax6_out1 = burn::tensor::activation::softmax(add12_out1, 3);
-        let matmul39_out1 = softmax6_out1.clone().matmul(transpose25_out1);
-        let shape25_out1: [i64; 4] = {
-            let axes = &matmul39_out1.clone().dims()[0..4];
+        let shape16_out1: [i64; 4] = {
+            let axes = &gather27_out1.clone().dims()[0..4];
             let mut output = [0i64; 4];
             for i in 0..4 {
                 output[i] = axes[i] as i64;
             }
             output
         };
-        let gather32_out1 = shape25_out1[0] as i64;
-        let transpose27_out1 = matmul39_out1.permute([0, 2, 1, 3]);
-        let unsqueeze28_out1 = [gather32_out1 as i64];
-        let constant214_out1: [i64; 1] = [256i64];
-        let constant213_out1: [i64; 1] = [-1i64];
-        let concat30_out1: [i64; 3usize] = [
-            &unsqueeze28_out1[..],
-            &constant213_out1[..],
-            &constant214_out1[..],
+        let gather29_out1 = shape16_out1[0] as i64;
+        let unsqueeze19_out1 = [gather29_out1 as i64];
+        let constant161_out1: [i64; 1] = [32i64];
+        let constant159_out1: [i64; 1] = [-1i64];
+        let constant160_out1: [i64; 1] = [8i64];
+        let concat21_out1: [i64; 4usize] = [
+            &unsqueeze19_out1[..],
+            &constant159_out1[..],
+            &constant160_out1[..],
+            &constant161_out1[..],
         ]
             .concat()
             .try_into()
             .unwrap();
-        let reshape24_out1 = transpose27_out1.reshape(concat30_out1);
-        let linear28_out1 = self.linear28.forward(reshape24_out1);
-        let add13_out1 = layernormalization7_out1.add(linear28_out1);
+        let reshape17_out1 = linear21_out1.reshape(concat21_out1);
+        let transpose22_out1 = reshape17_out1.permute([0, 2, 1, 3]);
+        let transpose23_out1 = gather27_out1.permute([0, 1, 3, 2]);
+        let matmul32_out1 = transpose22_out1.matmul(transpose23_out1);
+        let constant162_out1 = self.constant162.val();
+        let mul7_out1 = matmul32_out1
+            .mul((constant162_out1).unsqueeze_dims(&[0isize, 1isize, 2isize]));
+        let add12_out1 = mul7_out1.add(unsqueeze4_out1);
+        let softmax6_out1 = burn::tensor::activation::softmax(add12_out1, 3);
+        let matmul33_out1 = softmax6_out1.clone().matmul(gather28_out1);
+        let transpose24_out1 = matmul33_out1.permute([0, 2, 1, 3]);
+        let reshape18_out1 = transpose24_out1.reshape([-1, 1, 256]);
+        let transpose25_out1 = softmax6_out1.permute([0, 2, 1, 3]);
+        let gather30_out1 = shape16_out1[2] as i64;
+        let unsqueeze20_out1 = [gather30_out1 as i64];
+        let constant165_out1: [i64; 1] = [-1i64];
+        let constant166_out1: [i64; 1] = [8i64];
+        let concat22_out1: [i64; 3usize] = [
+            &constant165_out1[..],
+            &constant166_out1[..],
+            &unsqueeze20_out1[..],
+        ]
+            .concat()
+            .try_into()
+            .unwrap();
+        let reshape19_out1 = transpose25_out1.reshape(concat22_out1);
+        let linear22_out1 = self.linear22.forward(reshape18_out1);
+        let add13_out1 = layernormalization7_out1.add(linear22_out1);
         let layernormalization8_out1 = {
             let dtype = add13_out1.dtype();
             self.layernormalization8
                 .forward(add13_out1.cast(burn::tensor::DType::F32))
                 .cast(dtype)
         };
-        let linear29_out1 = self.linear29.forward(layernormalization8_out1.clone());
-        let relu3_out1 = burn::tensor::activation::relu(linear29_out1);
-        let linear30_out1 = self.linear30.forward(relu3_out1);
-        let add14_out1 = layernormalization8_out1.add(linear30_out1);
+        let linear23_out1 = self.linear23.forward(layernormalization8_out1.clone());
+        let relu3_out1 = burn::tensor::activation::relu(linear23_out1);
+        let linear24_out1 = self.linear24.forward(relu3_out1);
+        let add14_out1 = layernormalization8_out1.add(linear24_out1);
         let layernormalization9_out1 = {
             let dtype = add14_out1.dtype();
             self.layernormalization9
                 .forward(add14_out1.cast(burn::tensor::DType::F32))
                 .cast(dtype)
         };
-        let gather33_out1 = {
+        let gather31_out1 = {
             let sliced = layernormalization9_out1.slice(s![.., 0, ..]);
             sliced.squeeze_dim::<2usize>(1)
         };
-        let linear31_out1 = self.linear31.forward(gather33_out1);
-        let logsoftmax1_out1 = log_softmax(linear31_out1, 1);
-        let unsqueeze29_out1: Tensor<5> = concat4_out1.unsqueeze_dims::<5>(&[0]);
-        let unsqueeze30_out1: Tensor<5> = concat14_out1.unsqueeze_dims::<5>(&[0]);
-        let unsqueeze31_out1: Tensor<5> = concat24_out1.unsqueeze_dims::<5>(&[0]);
-        let concat31_out1 = burn::tensor::Tensor::cat(
-            [unsqueeze29_out1, unsqueeze30_out1, unsqueeze31_out1].into(),
+        let linear25_out1 = self.linear25.forward(gather31_out1);
+        let logsoftmax1_out1 = log_softmax(linear25_out1, 1);
+        let unsqueeze21_out1: Tensor<5> = concat4_out1.unsqueeze_dims::<5>(&[0]);
+        let unsqueeze22_out1: Tensor<5> = concat11_out1.unsqueeze_dims::<5>(&[0]);
+        let unsqueeze23_out1: Tensor<5> = concat18_out1.unsqueeze_dims::<5>(&[0]);
+        let concat23_out1 = burn::tensor::Tensor::cat(
+            [unsqueeze21_out1, unsqueeze22_out1, unsqueeze23_out1].into(),
             0,
         );
-        let unsqueeze32_out1: Tensor<5> = concat5_out1.unsqueeze_dims::<5>(&[0]);
-        let unsqueeze33_out1: Tensor<5> = concat15_out1.unsqueeze_dims::<5>(&[0]);
-        let unsqueeze34_out1: Tensor<5> = concat25_out1.unsqueeze_dims::<5>(&[0]);
-        let concat32_out1 = burn::tensor::Tensor::cat(
-            [unsqueeze32_out1, unsqueeze33_out1, unsqueeze34_out1].into(),
+        let unsqueeze24_out1: Tensor<5> = concat5_out1.unsqueeze_dims::<5>(&[0]);
+        let unsqueeze25_out1: Tensor<5> = concat12_out1.unsqueeze_dims::<5>(&[0]);
+        let unsqueeze26_out1: Tensor<5> = concat19_out1.unsqueeze_dims::<5>(&[0]);
+        let concat24_out1 = burn::tensor::Tensor::cat(
+            [unsqueeze24_out1, unsqueeze25_out1, unsqueeze26_out1].into(),
             0,
         );
-        let gather34_out1 = {
-            let sliced = softmax6_out1.slice(s![.., .., 0, ..]);
-            sliced.squeeze_dim::<3usize>(2)
-        };
-        (logsoftmax1_out1, concat31_out1, concat32_out1, gather34_out1)
+        (logsoftmax1_out1, concat23_out1, concat24_out1, reshape19_out1)
     }
 }
 
@@ -1228,7 +1084,8 @@ impl Model {
         tgt_ids: Tensor<2, Int>,
         past_keys: Tensor<5>,
         past_values: Tensor<5>,
-        memory: Tensor<3>,
+        cross_keys: Tensor<5>,
+        cross_values: Tensor<5>,
         memory_mask: Tensor<2>,
     ) -> (Tensor<2>, Tensor<5>, Tensor<5>, Tensor<3>) {
         let (add5_out1, unsqueeze4_out1, concat4_out1, concat5_out1) = self
@@ -1238,30 +1095,33 @@ impl Model {
                 tgt_ids,
                 memory_mask,
                 past_values.clone(),
-                memory.clone(),
+                cross_keys.clone(),
+                cross_values.clone(),
             );
-        let (add9_out1, concat14_out1, concat15_out1) = self
+        let (add9_out1, concat11_out1, concat12_out1) = self
             .submodule2
             .forward(
                 add5_out1,
                 past_keys.clone(),
                 past_values.clone(),
-                memory.clone(),
+                cross_keys.clone(),
+                cross_values.clone(),
                 unsqueeze4_out1.clone(),
             );
-        let (logsoftmax1_out1, concat31_out1, concat32_out1, gather34_out1) = self
+        let (logsoftmax1_out1, concat23_out1, concat24_out1, reshape19_out1) = self
             .submodule3
             .forward(
                 add9_out1,
                 past_keys,
                 past_values,
-                memory,
+                cross_keys,
+                cross_values,
                 unsqueeze4_out1,
                 concat4_out1,
-                concat14_out1,
+                concat11_out1,
                 concat5_out1,
-                concat15_out1,
+                concat12_out1,
             );
-        (logsoftmax1_out1, concat31_out1, concat32_out1, gather34_out1)
+        (logsoftmax1_out1, concat23_out1, concat24_out1, reshape19_out1)
     }
 }

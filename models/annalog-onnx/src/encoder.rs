@@ -8,14 +8,14 @@ use burn::nn::LinearConfig;
 
 
 #[derive(Module, Debug)]
-pub struct Model {
-    constant31: burn::module::Param<Tensor<2>>,
-    constant32: burn::module::Param<Tensor<2>>,
-    constant52: burn::module::Param<Tensor<1>>,
+pub struct Submodule1 {
+    constant38: burn::module::Param<Tensor<2>>,
+    constant64: burn::module::Param<Tensor<1>>,
+    constant37: burn::module::Param<Tensor<2>>,
     linear1: Linear,
     linear2: Linear,
     linear3: Linear,
-    constant74: burn::module::Param<Tensor<1>>,
+    constant86: burn::module::Param<Tensor<1>>,
     linear4: Linear,
     layernormalization1: LayerNorm,
     linear5: Linear,
@@ -24,7 +24,7 @@ pub struct Model {
     linear7: Linear,
     linear8: Linear,
     linear9: Linear,
-    constant94: burn::module::Param<Tensor<1>>,
+    constant106: burn::module::Param<Tensor<1>>,
     linear10: Linear,
     layernormalization3: LayerNorm,
     linear11: Linear,
@@ -33,29 +33,15 @@ pub struct Model {
     linear13: Linear,
     linear14: Linear,
     linear15: Linear,
-    constant114: burn::module::Param<Tensor<1>>,
+    constant126: burn::module::Param<Tensor<1>>,
     linear16: Linear,
-    layernormalization5: LayerNorm,
-    linear17: Linear,
-    linear18: Linear,
-    layernormalization6: LayerNorm,
     #[module(skip)]
     device: Device,
 }
-
-impl Model {
+impl Submodule1 {
     #[allow(unused_variables)]
     pub fn new(device: &Device) -> Self {
-        let constant31: burn::module::Param<Tensor<2>> = burn::module::Param::uninitialized(
-            burn::module::ParamId::new(),
-            move |device, _require_grad| Tensor::<
-                2,
-            >::zeros([102, 256], (device, burn::tensor::DType::F32)),
-            device.clone(),
-            false,
-            [102, 256].into(),
-        );
-        let constant32: burn::module::Param<Tensor<2>> = burn::module::Param::uninitialized(
+        let constant38: burn::module::Param<Tensor<2>> = burn::module::Param::uninitialized(
             burn::module::ParamId::new(),
             move |device, _require_grad| Tensor::<
                 2,
@@ -64,7 +50,7 @@ impl Model {
             false,
             [59, 256].into(),
         );
-        let constant52: burn::module::Param<Tensor<1>> = burn::module::Param::uninitialized(
+        let constant64: burn::module::Param<Tensor<1>> = burn::module::Param::uninitialized(
             burn::module::ParamId::new(),
             move |device, _require_grad| Tensor::<
                 1,
@@ -76,10 +62,19 @@ impl Model {
             false,
             [1].into(),
         );
+        let constant37: burn::module::Param<Tensor<2>> = burn::module::Param::uninitialized(
+            burn::module::ParamId::new(),
+            move |device, _require_grad| Tensor::<
+                2,
+            >::zeros([102, 256], (device, burn::tensor::DType::F32)),
+            device.clone(),
+            false,
+            [102, 256].into(),
+        );
         let linear1 = LinearConfig::new(256, 256).with_bias(true).init(device);
         let linear2 = LinearConfig::new(256, 256).with_bias(true).init(device);
         let linear3 = LinearConfig::new(256, 256).with_bias(true).init(device);
-        let constant74: burn::module::Param<Tensor<1>> = burn::module::Param::uninitialized(
+        let constant86: burn::module::Param<Tensor<1>> = burn::module::Param::uninitialized(
             burn::module::ParamId::new(),
             move |device, _require_grad| Tensor::<
                 1,
@@ -105,7 +100,7 @@ impl Model {
         let linear7 = LinearConfig::new(256, 256).with_bias(true).init(device);
         let linear8 = LinearConfig::new(256, 256).with_bias(true).init(device);
         let linear9 = LinearConfig::new(256, 256).with_bias(true).init(device);
-        let constant94: burn::module::Param<Tensor<1>> = burn::module::Param::uninitialized(
+        let constant106: burn::module::Param<Tensor<1>> = burn::module::Param::uninitialized(
             burn::module::ParamId::new(),
             move |device, _require_grad| Tensor::<
                 1,
@@ -131,7 +126,7 @@ impl Model {
         let linear13 = LinearConfig::new(256, 256).with_bias(true).init(device);
         let linear14 = LinearConfig::new(256, 256).with_bias(true).init(device);
         let linear15 = LinearConfig::new(256, 256).with_bias(true).init(device);
-        let constant114: burn::module::Param<Tensor<1>> = burn::module::Param::uninitialized(
+        let constant126: burn::module::Param<Tensor<1>> = burn::module::Param::uninitialized(
             burn::module::ParamId::new(),
             move |device, _require_grad| Tensor::<
                 1,
@@ -144,24 +139,14 @@ impl Model {
             [1].into(),
         );
         let linear16 = LinearConfig::new(256, 256).with_bias(true).init(device);
-        let layernormalization5 = LayerNormConfig::new(256)
-            .with_epsilon(0.000009999999747378752f64)
-            .with_bias(true)
-            .init(device);
-        let linear17 = LinearConfig::new(256, 512).with_bias(true).init(device);
-        let linear18 = LinearConfig::new(512, 256).with_bias(true).init(device);
-        let layernormalization6 = LayerNormConfig::new(256)
-            .with_epsilon(0.000009999999747378752f64)
-            .with_bias(true)
-            .init(device);
         Self {
-            constant31,
-            constant32,
-            constant52,
+            constant38,
+            constant64,
+            constant37,
             linear1,
             linear2,
             linear3,
-            constant74,
+            constant86,
             linear4,
             layernormalization1,
             linear5,
@@ -170,7 +155,7 @@ impl Model {
             linear7,
             linear8,
             linear9,
-            constant94,
+            constant106,
             linear10,
             layernormalization3,
             linear11,
@@ -179,20 +164,13 @@ impl Model {
             linear13,
             linear14,
             linear15,
-            constant114,
+            constant126,
             linear16,
-            layernormalization5,
-            linear17,
-            linear18,
-            layernormalization6,
             device: device.clone(),
         }
     }
-
     #[allow(clippy::let_and_return, clippy::approx_constant)]
     pub fn forward(&self, src_ids: Tensor<2, Int>, src_mask: Tensor<2>) -> Tensor<3> {
-        let constant31_out1 = self.constant31.val();
-        let constant32_out1 = self.constant32.val();
         let shape1_out1: [i64; 2] = {
             let axes = &src_ids.clone().dims()[0..2];
             let mut output = [0i64; 2];
@@ -202,18 +180,20 @@ impl Model {
             output
         };
         let gather1_out1 = shape1_out1[1] as i64;
+        let constant38_out1 = self.constant38.val();
         let gather2_out1 = {
-            let axis_size = constant32_out1.dims()[0] as i64;
+            let axis_size = constant38_out1.dims()[0] as i64;
             let negative = src_ids.clone().lower_elem(0i64);
             let corrected = src_ids.clone() + axis_size;
             let indices = src_ids.mask_where(negative, corrected);
-            constant32_out1.take::<2, 3>(0, indices)
+            constant38_out1.take::<2, 3>(0, indices)
         };
-        let constant52_out1 = self.constant52.val();
+        let constant64_out1 = self.constant64.val();
         let mul1_out1 = gather2_out1
-            .mul((constant52_out1).unsqueeze_dims(&[0isize, 1isize]));
+            .mul((constant64_out1).unsqueeze_dims(&[0isize, 1isize]));
         let unsqueeze1_out1 = [gather1_out1 as i64];
-        let slice1_out1 = constant31_out1.slice(s![0..unsqueeze1_out1[0], ..]);
+        let constant37_out1 = self.constant37.val();
+        let slice1_out1 = constant37_out1.slice(s![0..unsqueeze1_out1[0], ..]);
         let add1_out1 = mul1_out1.add((slice1_out1).unsqueeze_dims(&[0isize]));
         let log1_out1 = src_mask.log();
         let unsqueeze2_out1: Tensor<3> = log1_out1.unsqueeze_dims::<3>(&[1]);
@@ -229,14 +209,14 @@ impl Model {
         };
         let gather3_out1 = shape2_out1[0] as i64;
         let unsqueeze4_out1 = [gather3_out1 as i64];
-        let constant61_out1: [i64; 1] = [-1i64];
-        let constant62_out1: [i64; 1] = [8i64];
-        let constant63_out1: [i64; 1] = [32i64];
+        let constant75_out1: [i64; 1] = [32i64];
+        let constant73_out1: [i64; 1] = [-1i64];
+        let constant74_out1: [i64; 1] = [8i64];
         let concat1_out1: [i64; 4usize] = [
             &unsqueeze4_out1[..],
-            &constant61_out1[..],
-            &constant62_out1[..],
-            &constant63_out1[..],
+            &constant73_out1[..],
+            &constant74_out1[..],
+            &constant75_out1[..],
         ]
             .concat()
             .try_into()
@@ -254,14 +234,14 @@ impl Model {
         };
         let gather4_out1 = shape3_out1[0] as i64;
         let unsqueeze5_out1 = [gather4_out1 as i64];
-        let constant66_out1: [i64; 1] = [-1i64];
-        let constant67_out1: [i64; 1] = [8i64];
-        let constant68_out1: [i64; 1] = [32i64];
+        let constant80_out1: [i64; 1] = [32i64];
+        let constant78_out1: [i64; 1] = [-1i64];
+        let constant79_out1: [i64; 1] = [8i64];
         let concat2_out1: [i64; 4usize] = [
             &unsqueeze5_out1[..],
-            &constant66_out1[..],
-            &constant67_out1[..],
-            &constant68_out1[..],
+            &constant78_out1[..],
+            &constant79_out1[..],
+            &constant80_out1[..],
         ]
             .concat()
             .try_into()
@@ -278,14 +258,14 @@ impl Model {
         };
         let gather5_out1 = shape4_out1[0] as i64;
         let unsqueeze6_out1 = [gather5_out1 as i64];
-        let constant71_out1: [i64; 1] = [-1i64];
-        let constant72_out1: [i64; 1] = [8i64];
-        let constant73_out1: [i64; 1] = [32i64];
+        let constant85_out1: [i64; 1] = [32i64];
+        let constant83_out1: [i64; 1] = [-1i64];
+        let constant84_out1: [i64; 1] = [8i64];
         let concat3_out1: [i64; 4usize] = [
             &unsqueeze6_out1[..],
-            &constant71_out1[..],
-            &constant72_out1[..],
-            &constant73_out1[..],
+            &constant83_out1[..],
+            &constant84_out1[..],
+            &constant85_out1[..],
         ]
             .concat()
             .try_into()
@@ -294,9 +274,9 @@ impl Model {
         let transpose2_out1 = reshape3_out1.permute([0, 2, 1, 3]);
         let transpose3_out1 = reshape2_out1.permute([0, 2, 3, 1]);
         let matmul4_out1 = transpose1_out1.matmul(transpose3_out1);
-        let constant74_out1 = self.constant74.val();
+        let constant86_out1 = self.constant86.val();
         let mul2_out1 = matmul4_out1
-            .mul((constant74_out1).unsqueeze_dims(&[0isize, 1isize, 2isize]));
+            .mul((constant86_out1).unsqueeze_dims(&[0isize, 1isize, 2isize]));
         let add2_out1 = mul2_out1.add(unsqueeze3_out1.clone());
         let softmax1_out1 = burn::tensor::activation::softmax(add2_out1, 3);
         let matmul5_out1 = softmax1_out1.matmul(transpose2_out1);
@@ -311,12 +291,12 @@ impl Model {
         let gather6_out1 = shape5_out1[0] as i64;
         let transpose4_out1 = matmul5_out1.permute([0, 2, 1, 3]);
         let unsqueeze7_out1 = [gather6_out1 as i64];
-        let constant77_out1: [i64; 1] = [-1i64];
-        let constant78_out1: [i64; 1] = [256i64];
+        let constant90_out1: [i64; 1] = [256i64];
+        let constant89_out1: [i64; 1] = [-1i64];
         let concat4_out1: [i64; 3usize] = [
             &unsqueeze7_out1[..],
-            &constant77_out1[..],
-            &constant78_out1[..],
+            &constant89_out1[..],
+            &constant90_out1[..],
         ]
             .concat()
             .try_into()
@@ -351,14 +331,14 @@ impl Model {
         };
         let gather7_out1 = shape6_out1[0] as i64;
         let unsqueeze8_out1 = [gather7_out1 as i64];
-        let constant81_out1: [i64; 1] = [-1i64];
-        let constant82_out1: [i64; 1] = [8i64];
-        let constant83_out1: [i64; 1] = [32i64];
+        let constant95_out1: [i64; 1] = [32i64];
+        let constant93_out1: [i64; 1] = [-1i64];
+        let constant94_out1: [i64; 1] = [8i64];
         let concat5_out1: [i64; 4usize] = [
             &unsqueeze8_out1[..],
-            &constant81_out1[..],
-            &constant82_out1[..],
-            &constant83_out1[..],
+            &constant93_out1[..],
+            &constant94_out1[..],
+            &constant95_out1[..],
         ]
             .concat()
             .try_into()
@@ -376,14 +356,14 @@ impl Model {
         };
         let gather8_out1 = shape7_out1[0] as i64;
         let unsqueeze9_out1 = [gather8_out1 as i64];
-        let constant86_out1: [i64; 1] = [-1i64];
-        let constant87_out1: [i64; 1] = [8i64];
-        let constant88_out1: [i64; 1] = [32i64];
+        let constant100_out1: [i64; 1] = [32i64];
+        let constant98_out1: [i64; 1] = [-1i64];
+        let constant99_out1: [i64; 1] = [8i64];
         let concat6_out1: [i64; 4usize] = [
             &unsqueeze9_out1[..],
-            &constant86_out1[..],
-            &constant87_out1[..],
-            &constant88_out1[..],
+            &constant98_out1[..],
+            &constant99_out1[..],
+            &constant100_out1[..],
         ]
             .concat()
             .try_into()
@@ -400,14 +380,14 @@ impl Model {
         };
         let gather9_out1 = shape8_out1[0] as i64;
         let unsqueeze10_out1 = [gather9_out1 as i64];
-        let constant91_out1: [i64; 1] = [-1i64];
-        let constant92_out1: [i64; 1] = [8i64];
-        let constant93_out1: [i64; 1] = [32i64];
+        let constant105_out1: [i64; 1] = [32i64];
+        let constant103_out1: [i64; 1] = [-1i64];
+        let constant104_out1: [i64; 1] = [8i64];
         let concat7_out1: [i64; 4usize] = [
             &unsqueeze10_out1[..],
-            &constant91_out1[..],
-            &constant92_out1[..],
-            &constant93_out1[..],
+            &constant103_out1[..],
+            &constant104_out1[..],
+            &constant105_out1[..],
         ]
             .concat()
             .try_into()
@@ -416,9 +396,9 @@ impl Model {
         let transpose6_out1 = reshape7_out1.permute([0, 2, 1, 3]);
         let transpose7_out1 = reshape6_out1.permute([0, 2, 3, 1]);
         let matmul12_out1 = transpose5_out1.matmul(transpose7_out1);
-        let constant94_out1 = self.constant94.val();
+        let constant106_out1 = self.constant106.val();
         let mul3_out1 = matmul12_out1
-            .mul((constant94_out1).unsqueeze_dims(&[0isize, 1isize, 2isize]));
+            .mul((constant106_out1).unsqueeze_dims(&[0isize, 1isize, 2isize]));
         let add5_out1 = mul3_out1.add(unsqueeze3_out1.clone());
         let softmax2_out1 = burn::tensor::activation::softmax(add5_out1, 3);
         let matmul13_out1 = softmax2_out1.matmul(transpose6_out1);
@@ -433,12 +413,12 @@ impl Model {
         let gather10_out1 = shape9_out1[0] as i64;
         let transpose8_out1 = matmul13_out1.permute([0, 2, 1, 3]);
         let unsqueeze11_out1 = [gather10_out1 as i64];
-        let constant97_out1: [i64; 1] = [-1i64];
-        let constant98_out1: [i64; 1] = [256i64];
+        let constant110_out1: [i64; 1] = [256i64];
+        let constant109_out1: [i64; 1] = [-1i64];
         let concat8_out1: [i64; 3usize] = [
             &unsqueeze11_out1[..],
-            &constant97_out1[..],
-            &constant98_out1[..],
+            &constant109_out1[..],
+            &constant110_out1[..],
         ]
             .concat()
             .try_into()
@@ -473,14 +453,14 @@ impl Model {
         };
         let gather11_out1 = shape10_out1[0] as i64;
         let unsqueeze12_out1 = [gather11_out1 as i64];
-        let constant101_out1: [i64; 1] = [-1i64];
-        let constant102_out1: [i64; 1] = [8i64];
-        let constant103_out1: [i64; 1] = [32i64];
+        let constant115_out1: [i64; 1] = [32i64];
+        let constant113_out1: [i64; 1] = [-1i64];
+        let constant114_out1: [i64; 1] = [8i64];
         let concat9_out1: [i64; 4usize] = [
             &unsqueeze12_out1[..],
-            &constant101_out1[..],
-            &constant102_out1[..],
-            &constant103_out1[..],
+            &constant113_out1[..],
+            &constant114_out1[..],
+            &constant115_out1[..],
         ]
             .concat()
             .try_into()
@@ -498,14 +478,14 @@ impl Model {
         };
         let gather12_out1 = shape11_out1[0] as i64;
         let unsqueeze13_out1 = [gather12_out1 as i64];
-        let constant106_out1: [i64; 1] = [-1i64];
-        let constant107_out1: [i64; 1] = [8i64];
-        let constant108_out1: [i64; 1] = [32i64];
+        let constant120_out1: [i64; 1] = [32i64];
+        let constant118_out1: [i64; 1] = [-1i64];
+        let constant119_out1: [i64; 1] = [8i64];
         let concat10_out1: [i64; 4usize] = [
             &unsqueeze13_out1[..],
-            &constant106_out1[..],
-            &constant107_out1[..],
-            &constant108_out1[..],
+            &constant118_out1[..],
+            &constant119_out1[..],
+            &constant120_out1[..],
         ]
             .concat()
             .try_into()
@@ -522,14 +502,14 @@ impl Model {
         };
         let gather13_out1 = shape12_out1[0] as i64;
         let unsqueeze14_out1 = [gather13_out1 as i64];
-        let constant111_out1: [i64; 1] = [-1i64];
-        let constant112_out1: [i64; 1] = [8i64];
-        let constant113_out1: [i64; 1] = [32i64];
+        let constant125_out1: [i64; 1] = [32i64];
+        let constant123_out1: [i64; 1] = [-1i64];
+        let constant124_out1: [i64; 1] = [8i64];
         let concat11_out1: [i64; 4usize] = [
             &unsqueeze14_out1[..],
-            &constant111_out1[..],
-            &constant112_out1[..],
-            &constant113_out1[..],
+            &constant123_out1[..],
+            &constant124_out1[..],
+            &constant125_out1[..],
         ]
             .concat()
             .try_into()
@@ -538,9 +518,9 @@ impl Model {
         let transpose10_out1 = reshape11_out1.permute([0, 2, 1, 3]);
         let transpose11_out1 = reshape10_out1.permute([0, 2, 3, 1]);
         let matmul20_out1 = transpose9_out1.matmul(transpose11_out1);
-        let constant114_out1 = self.constant114.val();
+        let constant126_out1 = self.constant126.val();
         let mul4_out1 = matmul20_out1
-            .mul((constant114_out1).unsqueeze_dims(&[0isize, 1isize, 2isize]));
+            .mul((constant126_out1).unsqueeze_dims(&[0isize, 1isize, 2isize]));
         let add8_out1 = mul4_out1.add(unsqueeze3_out1);
         let softmax3_out1 = burn::tensor::activation::softmax(add8_out1, 3);
         let matmul21_out1 = softmax3_out1.matmul(transpose10_out1);
@@ -555,12 +535,12 @@ impl Model {
         let gather14_out1 = shape13_out1[0] as i64;
         let transpose12_out1 = matmul21_out1.permute([0, 2, 1, 3]);
         let unsqueeze15_out1 = [gather14_out1 as i64];
-        let constant117_out1: [i64; 1] = [-1i64];
-        let constant118_out1: [i64; 1] = [256i64];
+        let constant130_out1: [i64; 1] = [256i64];
+        let constant129_out1: [i64; 1] = [-1i64];
         let concat12_out1: [i64; 3usize] = [
             &unsqueeze15_out1[..],
-            &constant117_out1[..],
-            &constant118_out1[..],
+            &constant129_out1[..],
+            &constant130_out1[..],
         ]
             .concat()
             .try_into()
@@ -568,6 +548,59 @@ impl Model {
         let reshape12_out1 = transpose12_out1.reshape(concat12_out1);
         let linear16_out1 = self.linear16.forward(reshape12_out1);
         let add9_out1 = layernormalization4_out1.add(linear16_out1);
+        add9_out1
+    }
+}
+#[derive(Module, Debug)]
+pub struct Submodule2 {
+    layernormalization5: LayerNorm,
+    linear17: Linear,
+    linear18: Linear,
+    layernormalization6: LayerNorm,
+    linear19: Linear,
+    linear20: Linear,
+    linear21: Linear,
+    linear22: Linear,
+    linear23: Linear,
+    linear24: Linear,
+    #[module(skip)]
+    device: Device,
+}
+impl Submodule2 {
+    #[allow(unused_variables)]
+    pub fn new(device: &Device) -> Self {
+        let layernormalization5 = LayerNormConfig::new(256)
+            .with_epsilon(0.000009999999747378752f64)
+            .with_bias(true)
+            .init(device);
+        let linear17 = LinearConfig::new(256, 512).with_bias(true).init(device);
+        let linear18 = LinearConfig::new(512, 256).with_bias(true).init(device);
+        let layernormalization6 = LayerNormConfig::new(256)
+            .with_epsilon(0.000009999999747378752f64)
+            .with_bias(true)
+            .init(device);
+        let linear19 = LinearConfig::new(256, 256).with_bias(true).init(device);
+        let linear20 = LinearConfig::new(256, 256).with_bias(true).init(device);
+        let linear21 = LinearConfig::new(256, 256).with_bias(true).init(device);
+        let linear22 = LinearConfig::new(256, 256).with_bias(true).init(device);
+        let linear23 = LinearConfig::new(256, 256).with_bias(true).init(device);
+        let linear24 = LinearConfig::new(256, 256).with_bias(true).init(device);
+        Self {
+            layernormalization5,
+            linear17,
+            linear18,
+            layernormalization6,
+            linear19,
+            linear20,
+            linear21,
+            linear22,
+            linear23,
+            linear24,
+            device: device.clone(),
+        }
+    }
+    #[allow(clippy::let_and_return, clippy::approx_constant)]
+    pub fn forward(&self, add9_out1: Tensor<3>) -> (Tensor<5>, Tensor<5>) {
         let layernormalization5_out1 = {
             let dtype = add9_out1.dtype();
             self.layernormalization5
@@ -584,6 +617,202 @@ impl Model {
                 .forward(add10_out1.cast(burn::tensor::DType::F32))
                 .cast(dtype)
         };
-        layernormalization6_out1
+        let linear19_out1 = self.linear19.forward(layernormalization6_out1.clone());
+        let shape14_out1: [i64; 3] = {
+            let axes = &linear19_out1.clone().dims()[0..3];
+            let mut output = [0i64; 3];
+            for i in 0..3 {
+                output[i] = axes[i] as i64;
+            }
+            output
+        };
+        let gather15_out1 = shape14_out1[0] as i64;
+        let unsqueeze16_out1 = [gather15_out1 as i64];
+        let constant135_out1: [i64; 1] = [32i64];
+        let constant133_out1: [i64; 1] = [-1i64];
+        let constant134_out1: [i64; 1] = [8i64];
+        let concat13_out1: [i64; 4usize] = [
+            &unsqueeze16_out1[..],
+            &constant133_out1[..],
+            &constant134_out1[..],
+            &constant135_out1[..],
+        ]
+            .concat()
+            .try_into()
+            .unwrap();
+        let reshape13_out1 = linear19_out1.reshape(concat13_out1);
+        let transpose13_out1 = reshape13_out1.permute([0, 2, 1, 3]);
+        let linear20_out1 = self.linear20.forward(layernormalization6_out1.clone());
+        let shape15_out1: [i64; 3] = {
+            let axes = &linear20_out1.clone().dims()[0..3];
+            let mut output = [0i64; 3];
+            for i in 0..3 {
+                output[i] = axes[i] as i64;
+            }
+            output
+        };
+        let gather16_out1 = shape15_out1[0] as i64;
+        let unsqueeze17_out1 = [gather16_out1 as i64];
+        let constant140_out1: [i64; 1] = [32i64];
+        let constant138_out1: [i64; 1] = [-1i64];
+        let constant139_out1: [i64; 1] = [8i64];
+        let concat14_out1: [i64; 4usize] = [
+            &unsqueeze17_out1[..],
+            &constant138_out1[..],
+            &constant139_out1[..],
+            &constant140_out1[..],
+        ]
+            .concat()
+            .try_into()
+            .unwrap();
+        let reshape14_out1 = linear20_out1.reshape(concat14_out1);
+        let transpose14_out1 = reshape14_out1.permute([0, 2, 1, 3]);
+        let linear21_out1 = self.linear21.forward(layernormalization6_out1.clone());
+        let shape16_out1: [i64; 3] = {
+            let axes = &linear21_out1.clone().dims()[0..3];
+            let mut output = [0i64; 3];
+            for i in 0..3 {
+                output[i] = axes[i] as i64;
+            }
+            output
+        };
+        let gather17_out1 = shape16_out1[0] as i64;
+        let unsqueeze18_out1 = [gather17_out1 as i64];
+        let constant145_out1: [i64; 1] = [32i64];
+        let constant143_out1: [i64; 1] = [-1i64];
+        let constant144_out1: [i64; 1] = [8i64];
+        let concat15_out1: [i64; 4usize] = [
+            &unsqueeze18_out1[..],
+            &constant143_out1[..],
+            &constant144_out1[..],
+            &constant145_out1[..],
+        ]
+            .concat()
+            .try_into()
+            .unwrap();
+        let reshape15_out1 = linear21_out1.reshape(concat15_out1);
+        let transpose15_out1 = reshape15_out1.permute([0, 2, 1, 3]);
+        let linear22_out1 = self.linear22.forward(layernormalization6_out1.clone());
+        let shape17_out1: [i64; 3] = {
+            let axes = &linear22_out1.clone().dims()[0..3];
+            let mut output = [0i64; 3];
+            for i in 0..3 {
+                output[i] = axes[i] as i64;
+            }
+            output
+        };
+        let gather18_out1 = shape17_out1[0] as i64;
+        let unsqueeze19_out1 = [gather18_out1 as i64];
+        let constant150_out1: [i64; 1] = [32i64];
+        let constant148_out1: [i64; 1] = [-1i64];
+        let constant149_out1: [i64; 1] = [8i64];
+        let concat16_out1: [i64; 4usize] = [
+            &unsqueeze19_out1[..],
+            &constant148_out1[..],
+            &constant149_out1[..],
+            &constant150_out1[..],
+        ]
+            .concat()
+            .try_into()
+            .unwrap();
+        let reshape16_out1 = linear22_out1.reshape(concat16_out1);
+        let transpose16_out1 = reshape16_out1.permute([0, 2, 1, 3]);
+        let linear23_out1 = self.linear23.forward(layernormalization6_out1.clone());
+        let shape18_out1: [i64; 3] = {
+            let axes = &linear23_out1.clone().dims()[0..3];
+            let mut output = [0i64; 3];
+            for i in 0..3 {
+                output[i] = axes[i] as i64;
+            }
+            output
+        };
+        let gather19_out1 = shape18_out1[0] as i64;
+        let unsqueeze20_out1 = [gather19_out1 as i64];
+        let constant155_out1: [i64; 1] = [32i64];
+        let constant153_out1: [i64; 1] = [-1i64];
+        let constant154_out1: [i64; 1] = [8i64];
+        let concat17_out1: [i64; 4usize] = [
+            &unsqueeze20_out1[..],
+            &constant153_out1[..],
+            &constant154_out1[..],
+            &constant155_out1[..],
+        ]
+            .concat()
+            .try_into()
+            .unwrap();
+        let reshape17_out1 = linear23_out1.reshape(concat17_out1);
+        let transpose17_out1 = reshape17_out1.permute([0, 2, 1, 3]);
+        let linear24_out1 = self.linear24.forward(layernormalization6_out1);
+        let shape19_out1: [i64; 3] = {
+            let axes = &linear24_out1.clone().dims()[0..3];
+            let mut output = [0i64; 3];
+            for i in 0..3 {
+                output[i] = axes[i] as i64;
+            }
+            output
+        };
+        let gather20_out1 = shape19_out1[0] as i64;
+        let unsqueeze21_out1 = [gather20_out1 as i64];
+        let constant160_out1: [i64; 1] = [32i64];
+        let constant158_out1: [i64; 1] = [-1i64];
+        let constant159_out1: [i64; 1] = [8i64];
+        let concat18_out1: [i64; 4usize] = [
+            &unsqueeze21_out1[..],
+            &constant158_out1[..],
+            &constant159_out1[..],
+            &constant160_out1[..],
+        ]
+            .concat()
+            .try_into()
+            .unwrap();
+        let reshape18_out1 = linear24_out1.reshape(concat18_out1);
+        let transpose18_out1 = reshape18_out1.permute([0, 2, 1, 3]);
+        let unsqueeze22_out1: Tensor<5> = transpose13_out1.unsqueeze_dims::<5>(&[0]);
+        let unsqueeze23_out1: Tensor<5> = transpose14_out1.unsqueeze_dims::<5>(&[0]);
+        let unsqueeze24_out1: Tensor<5> = transpose15_out1.unsqueeze_dims::<5>(&[0]);
+        let concat19_out1 = burn::tensor::Tensor::cat(
+            [unsqueeze22_out1, unsqueeze23_out1, unsqueeze24_out1].into(),
+            0,
+        );
+        let unsqueeze25_out1: Tensor<5> = transpose16_out1.unsqueeze_dims::<5>(&[0]);
+        let unsqueeze26_out1: Tensor<5> = transpose17_out1.unsqueeze_dims::<5>(&[0]);
+        let unsqueeze27_out1: Tensor<5> = transpose18_out1.unsqueeze_dims::<5>(&[0]);
+        let concat20_out1 = burn::tensor::Tensor::cat(
+            [unsqueeze25_out1, unsqueeze26_out1, unsqueeze27_out1].into(),
+            0,
+        );
+        (concat19_out1, concat20_out1)
+    }
+}
+
+#[derive(Module, Debug)]
+pub struct Model {
+    submodule1: Submodule1,
+    submodule2: Submodule2,
+    #[module(skip)]
+    device: Device,
+}
+
+impl Model {
+    #[allow(unused_variables)]
+    pub fn new(device: &Device) -> Self {
+        let submodule1 = Submodule1::new(device);
+        let submodule2 = Submodule2::new(device);
+        Self {
+            submodule1,
+            submodule2,
+            device: device.clone(),
+        }
+    }
+
+    #[allow(clippy::let_and_return, clippy::approx_constant)]
+    pub fn forward(
+        &self,
+        src_ids: Tensor<2, Int>,
+        src_mask: Tensor<2>,
+    ) -> (Tensor<5>, Tensor<5>) {
+        let add9_out1 = self.submodule1.forward(src_ids, src_mask);
+        let (concat19_out1, concat20_out1) = self.submodule2.forward(add9_out1);
+        (concat19_out1, concat20_out1)
     }
 }

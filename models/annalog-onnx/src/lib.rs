@@ -14,5 +14,5 @@ mod decoder_step;
 
 retort_core::onnx_contract_model! {
     name: "annalog-onnx",
-    graph_sha256: "66bd75bac104daff59f31ed01866c3e427c995e46222f5244ca6bcd788c0b586",
+    graph_sha256: "b88413c36de26420ffc8bf7aa00d5cf158ecbb32e8943d32c8df4305d994f1ee",
 }

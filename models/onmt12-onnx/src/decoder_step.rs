@@ -9,10 +9,10 @@ use burn::tensor::activation::log_softmax;
 
 
 #[derive(Module, Debug)]
-pub struct Submodule1 {
-    constant38: burn::module::Param<Tensor<2>>,
-    constant60: burn::module::Param<Tensor<1>>,
-    constant35: burn::module::Param<Tensor<2>>,
+pub struct Model {
+    constant31: burn::module::Param<Tensor<2>>,
+    constant34: burn::module::Param<Tensor<2>>,
+    constant52: burn::module::Param<Tensor<1>>,
     layernormalization1: LayerNorm,
     linear1: Linear,
     linear2: Linear,
@@ -21,16 +21,40 @@ pub struct Submodule1 {
     layernormalization2: LayerNorm,
     linear5: Linear,
     linear6: Linear,
+    layernormalization3: LayerNorm,
     linear7: Linear,
-    constant105: burn::module::Param<Tensor<1>>,
     linear8: Linear,
+    layernormalization4: LayerNorm,
+    linear9: Linear,
+    linear10: Linear,
+    linear11: Linear,
+    linear12: Linear,
+    layernormalization5: LayerNorm,
+    linear13: Linear,
+    constant114: burn::module::Param<Tensor<1>>,
+    linear14: Linear,
+    layernormalization6: LayerNorm,
+    linear15: Linear,
+    linear16: Linear,
+    layernormalization7: LayerNorm,
+    linear17: Linear,
     #[module(skip)]
     device: Device,
 }
-impl Submodule1 {
+
+impl Model {
     #[allow(unused_variables)]
     pub fn new(device: &Device) -> Self {
-        let constant38: burn::module::Param<Tensor<2>> = burn::module::Param::uninitialized(
+        let constant31: burn::module::Param<Tensor<2>> = burn::module::Param::uninitialized(
+            burn::module::ParamId::new(),
+            move |device, _require_grad| Tensor::<
+                2,
+            >::zeros([512, 64], (device, burn::tensor::DType::F32)),
+            device.clone(),
+            false,
+            [512, 64].into(),
+        );
+        let constant34: burn::module::Param<Tensor<2>> = burn::module::Param::uninitialized(
             burn::module::ParamId::new(),
             move |device, _require_grad| Tensor::<
                 2,
@@ -39,7 +63,7 @@ impl Submodule1 {
             false,
             [146, 64].into(),
         );
-        let constant60: burn::module::Param<Tensor<1>> = burn::module::Param::uninitialized(
+        let constant52: burn::module::Param<Tensor<1>> = burn::module::Param::uninitialized(
             burn::module::ParamId::new(),
             move |device, _require_grad| Tensor::<
                 1,
@@ -50,15 +74,6 @@ impl Submodule1 {
             device.clone(),
             false,
             [1].into(),
-        );
-        let constant35: burn::module::Param<Tensor<2>> = burn::module::Param::uninitialized(
-            burn::module::ParamId::new(),
-            move |device, _require_grad| Tensor::<
-                2,
-            >::zeros([512, 64], (device, burn::tensor::DType::F32)),
-            device.clone(),
-            false,
-            [512, 64].into(),
         );
         let layernormalization1 = LayerNormConfig::new(64)
             .with_epsilon(0.0000009999999974752427f64)
@@ -74,8 +89,26 @@ impl Submodule1 {
             .init(device);
         let linear5 = LinearConfig::new(64, 64).with_bias(true).init(device);
         let linear6 = LinearConfig::new(64, 64).with_bias(true).init(device);
-        let linear7 = LinearConfig::new(64, 64).with_bias(true).init(device);
-        let constant105: burn::module::Param<Tensor<1>> = burn::module::Param::uninitialized(
+        let layernormalization3 = LayerNormConfig::new(64)
+            .with_epsilon(0.0000009999999974752427f64)
+            .with_bias(true)
+            .init(device);
+        let linear7 = LinearConfig::new(64, 128).with_bias(true).init(device);
+        let linear8 = LinearConfig::new(128, 64).with_bias(true).init(device);
+        let layernormalization4 = LayerNormConfig::new(64)
+            .with_epsilon(0.0000009999999974752427f64)
+            .with_bias(true)
+            .init(device);
+        let linear9 = LinearConfig::new(64, 64).with_bias(true).init(device);
+        let linear10 = LinearConfig::new(64, 64).with_bias(true).init(device);
+        let linear11 = LinearConfig::new(64, 64).with_bias(true).init(device);
+        let linear12 = LinearConfig::new(64, 64).with_bias(true).init(device);
+        let layernormalization5 = LayerNormConfig::new(64)
+            .with_epsilon(0.0000009999999974752427f64)
+            .with_bias(true)
+            .init(device);
+        let linear13 = LinearConfig::new(64, 64).with_bias(true).init(device);
+        let constant114: burn::module::Param<Tensor<1>> = burn::module::Param::uninitialized(
             burn::module::ParamId::new(),
             move |device, _require_grad| Tensor::<
                 1,
@@ -87,11 +120,22 @@ impl Submodule1 {
             false,
             [1].into(),
         );
-        let linear8 = LinearConfig::new(64, 64).with_bias(true).init(device);
+        let linear14 = LinearConfig::new(64, 64).with_bias(true).init(device);
+        let layernormalization6 = LayerNormConfig::new(64)
+            .with_epsilon(0.0000009999999974752427f64)
+            .with_bias(true)
+            .init(device);
+        let linear15 = LinearConfig::new(64, 128).with_bias(true).init(device);
+        let linear16 = LinearConfig::new(128, 64).with_bias(true).init(device);
+        let layernormalization7 = LayerNormConfig::new(64)
+            .with_epsilon(0.0000009999999974752427f64)
+            .with_bias(true)
+            .init(device);
+        let linear17 = LinearConfig::new(64, 146).with_bias(true).init(device);
         Self {
-            constant38,
-            constant60,
-            constant35,
+            constant31,
+            constant34,
+            constant52,
             layernormalization1,
             linear1,
             linear2,
@@ -100,21 +144,39 @@ impl Submodule1 {
             layernormalization2,
             linear5,
             linear6,
+            layernormalization3,
             linear7,
-            constant105,
             linear8,
+            layernormalization4,
+            linear9,
+            linear10,
+            linear11,
+            linear12,
+            layernormalization5,
+            linear13,
+            constant114,
+            linear14,
+            layernormalization6,
+            linear15,
+            linear16,
+            layernormalization7,
+            linear17,
             device: device.clone(),
         }
     }
+
     #[allow(clippy::let_and_return, clippy::approx_constant)]
     pub fn forward(
         &self,
-        past_keys: Tensor<5>,
         tgt_ids: Tensor<2, Int>,
-        memory_mask: Tensor<2>,
+        past_keys: Tensor<5>,
         past_values: Tensor<5>,
-        memory: Tensor<3>,
-    ) -> (Tensor<3>, Tensor<4>, Tensor<4>, Tensor<4>) {
+        cross_keys: Tensor<5>,
+        cross_values: Tensor<5>,
+        memory_mask: Tensor<2>,
+    ) -> (Tensor<2>, Tensor<5>, Tensor<5>, Tensor<3>) {
+        let constant31_out1 = self.constant31.val();
+        let constant34_out1 = self.constant34.val();
         let shape1_out1: [i64; 5] = {
             let axes = &past_keys.clone().dims()[0..5];
             let mut output = [0i64; 5];
@@ -124,23 +186,21 @@ impl Submodule1 {
             output
         };
         let gather1_out1 = shape1_out1[3] as i64;
-        let constant38_out1 = self.constant38.val();
         let gather2_out1 = {
-            let axis_size = constant38_out1.dims()[0] as i64;
+            let axis_size = constant34_out1.dims()[0] as i64;
             let negative = tgt_ids.clone().lower_elem(0i64);
             let corrected = tgt_ids.clone() + axis_size;
             let indices = tgt_ids.mask_where(negative, corrected);
-            constant38_out1.take::<2, 3>(0, indices)
+            constant34_out1.take::<2, 3>(0, indices)
         };
-        let constant60_out1 = self.constant60.val();
+        let constant52_out1 = self.constant52.val();
         let mul1_out1 = gather2_out1
-            .mul((constant60_out1).unsqueeze_dims(&[0isize, 1isize]));
-        let constant62_out1 = 1i64;
-        let add1_out1 = gather1_out1 + constant62_out1;
+            .mul((constant52_out1).unsqueeze_dims(&[0isize, 1isize]));
+        let constant54_out1 = 1i64;
+        let add1_out1 = gather1_out1 + constant54_out1;
         let unsqueeze1_out1 = [gather1_out1 as i64];
         let unsqueeze2_out1 = [add1_out1 as i64];
-        let constant35_out1 = self.constant35.val();
-        let slice1_out1 = constant35_out1
+        let slice1_out1 = constant31_out1
             .slice(s![unsqueeze1_out1[0]..unsqueeze2_out1[0], ..]);
         let add2_out1 = mul1_out1.add((slice1_out1).unsqueeze_dims(&[0isize]));
         let log1_out1 = memory_mask.log();
@@ -163,14 +223,14 @@ impl Submodule1 {
         };
         let gather3_out1 = shape2_out1[0] as i64;
         let unsqueeze5_out1 = [gather3_out1 as i64];
-        let constant74_out1: [i64; 1] = [16i64];
-        let constant72_out1: [i64; 1] = [-1i64];
-        let constant73_out1: [i64; 1] = [4i64];
+        let constant64_out1: [i64; 1] = [-1i64];
+        let constant65_out1: [i64; 1] = [4i64];
+        let constant66_out1: [i64; 1] = [16i64];
         let concat1_out1: [i64; 4usize] = [
             &unsqueeze5_out1[..],
-            &constant72_out1[..],
-            &constant73_out1[..],
-            &constant74_out1[..],
+            &constant64_out1[..],
+            &constant65_out1[..],
+            &constant66_out1[..],
         ]
             .concat()
             .try_into()
@@ -188,14 +248,14 @@ impl Submodule1 {
         };
         let gather4_out1 = shape3_out1[0] as i64;
         let unsqueeze6_out1 = [gather4_out1 as i64];
-        let constant79_out1: [i64; 1] = [16i64];
-        let constant77_out1: [i64; 1] = [-1i64];
-        let constant78_out1: [i64; 1] = [4i64];
+        let constant69_out1: [i64; 1] = [-1i64];
+        let constant70_out1: [i64; 1] = [4i64];
+        let constant71_out1: [i64; 1] = [16i64];
         let concat2_out1: [i64; 4usize] = [
             &unsqueeze6_out1[..],
-            &constant77_out1[..],
-            &constant78_out1[..],
-            &constant79_out1[..],
+            &constant69_out1[..],
+            &constant70_out1[..],
+            &constant71_out1[..],
         ]
             .concat()
             .try_into()
@@ -213,14 +273,14 @@ impl Submodule1 {
         };
         let gather5_out1 = shape4_out1[0] as i64;
         let unsqueeze7_out1 = [gather5_out1 as i64];
-        let constant84_out1: [i64; 1] = [16i64];
-        let constant82_out1: [i64; 1] = [-1i64];
-        let constant83_out1: [i64; 1] = [4i64];
+        let constant74_out1: [i64; 1] = [-1i64];
+        let constant75_out1: [i64; 1] = [4i64];
+        let constant76_out1: [i64; 1] = [16i64];
         let concat3_out1: [i64; 4usize] = [
             &unsqueeze7_out1[..],
-            &constant82_out1[..],
-            &constant83_out1[..],
-            &constant84_out1[..],
+            &constant74_out1[..],
+            &constant75_out1[..],
+            &constant76_out1[..],
         ]
             .concat()
             .try_into()
@@ -228,7 +288,7 @@ impl Submodule1 {
         let reshape3_out1 = linear3_out1.reshape(concat3_out1);
         let transpose3_out1 = reshape3_out1.permute([0, 2, 1, 3]);
         let gather6_out1 = {
-            let sliced = past_keys.slice(s![0, .., .., .., ..]);
+            let sliced = past_keys.clone().slice(s![0, .., .., .., ..]);
             sliced.squeeze_dim::<4usize>(0)
         };
         let concat4_out1 = burn::tensor::Tensor::cat(
@@ -236,7 +296,7 @@ impl Submodule1 {
             2,
         );
         let gather7_out1 = {
-            let sliced = past_values.slice(s![0, .., .., .., ..]);
+            let sliced = past_values.clone().slice(s![0, .., .., .., ..]);
             sliced.squeeze_dim::<4usize>(0)
         };
         let concat5_out1 = burn::tensor::Tensor::cat(
@@ -289,12 +349,12 @@ impl Submodule1 {
         let gather8_out1 = shape5_out1[0] as i64;
         let transpose5_out1 = matmul5_out1.permute([0, 2, 1, 3]);
         let unsqueeze8_out1 = [gather8_out1 as i64];
-        let constant89_out1: [i64; 1] = [64i64];
-        let constant88_out1: [i64; 1] = [-1i64];
+        let constant80_out1: [i64; 1] = [-1i64];
+        let constant81_out1: [i64; 1] = [64i64];
         let concat6_out1: [i64; 3usize] = [
             &unsqueeze8_out1[..],
-            &constant88_out1[..],
-            &constant89_out1[..],
+            &constant80_out1[..],
+            &constant81_out1[..],
         ]
             .concat()
             .try_into()
@@ -309,331 +369,42 @@ impl Submodule1 {
                 .cast(dtype)
         };
         let linear5_out1 = self.linear5.forward(layernormalization2_out1);
-        let shape6_out1: [i64; 3] = {
-            let axes = &linear5_out1.clone().dims()[0..3];
-            let mut output = [0i64; 3];
-            for i in 0..3 {
-                output[i] = axes[i] as i64;
-            }
-            output
+        let gather9_out1 = {
+            let sliced = cross_keys.clone().slice(s![0, .., .., .., ..]);
+            sliced.squeeze_dim::<4usize>(0)
         };
-        let gather9_out1 = shape6_out1[0] as i64;
-        let unsqueeze9_out1 = [gather9_out1 as i64];
-        let constant94_out1: [i64; 1] = [16i64];
-        let constant92_out1: [i64; 1] = [-1i64];
-        let constant93_out1: [i64; 1] = [4i64];
-        let concat7_out1: [i64; 4usize] = [
-            &unsqueeze9_out1[..],
-            &constant92_out1[..],
-            &constant93_out1[..],
-            &constant94_out1[..],
-        ]
-            .concat()
-            .try_into()
-            .unwrap();
-        let reshape5_out1 = linear5_out1.reshape(concat7_out1);
-        let transpose6_out1 = reshape5_out1.permute([0, 2, 1, 3]);
-        let linear6_out1 = self.linear6.forward(memory.clone());
-        let shape7_out1: [i64; 3] = {
-            let axes = &linear6_out1.clone().dims()[0..3];
-            let mut output = [0i64; 3];
-            for i in 0..3 {
-                output[i] = axes[i] as i64;
-            }
-            output
+        let gather10_out1 = {
+            let sliced = cross_values.clone().slice(s![0, .., .., .., ..]);
+            sliced.squeeze_dim::<4usize>(0)
         };
-        let gather10_out1 = shape7_out1[0] as i64;
-        let unsqueeze10_out1 = [gather10_out1 as i64];
-        let constant99_out1: [i64; 1] = [16i64];
-        let constant97_out1: [i64; 1] = [-1i64];
-        let constant98_out1: [i64; 1] = [4i64];
-        let concat8_out1: [i64; 4usize] = [
-            &unsqueeze10_out1[..],
-            &constant97_out1[..],
-            &constant98_out1[..],
-            &constant99_out1[..],
-        ]
-            .concat()
-            .try_into()
-            .unwrap();
-        let reshape6_out1 = linear6_out1.reshape(concat8_out1);
-        let linear7_out1 = self.linear7.forward(memory);
-        let shape8_out1: [i64; 3] = {
-            let axes = &linear7_out1.clone().dims()[0..3];
-            let mut output = [0i64; 3];
-            for i in 0..3 {
-                output[i] = axes[i] as i64;
-            }
-            output
-        };
-        let gather11_out1 = shape8_out1[0] as i64;
-        let unsqueeze11_out1 = [gather11_out1 as i64];
-        let constant104_out1: [i64; 1] = [16i64];
-        let constant102_out1: [i64; 1] = [-1i64];
-        let constant103_out1: [i64; 1] = [4i64];
-        let concat9_out1: [i64; 4usize] = [
-            &unsqueeze11_out1[..],
-            &constant102_out1[..],
-            &constant103_out1[..],
-            &constant104_out1[..],
-        ]
-            .concat()
-            .try_into()
-            .unwrap();
-        let reshape7_out1 = linear7_out1.reshape(concat9_out1);
-        let transpose7_out1 = reshape7_out1.permute([0, 2, 1, 3]);
-        let transpose8_out1 = reshape6_out1.permute([0, 2, 3, 1]);
-        let matmul10_out1 = transpose6_out1.matmul(transpose8_out1);
-        let constant105_out1 = self.constant105.val();
-        let mul3_out1 = matmul10_out1
-            .mul((constant105_out1).unsqueeze_dims(&[0isize, 1isize, 2isize]));
-        let add4_out1 = mul3_out1.add(unsqueeze4_out1.clone());
-        let softmax2_out1 = burn::tensor::activation::softmax(add4_out1, 3);
-        let matmul11_out1 = softmax2_out1.matmul(transpose7_out1);
-        let shape9_out1: [i64; 4] = {
-            let axes = &matmul11_out1.clone().dims()[0..4];
+        let shape6_out1: [i64; 4] = {
+            let axes = &gather9_out1.clone().dims()[0..4];
             let mut output = [0i64; 4];
             for i in 0..4 {
                 output[i] = axes[i] as i64;
             }
             output
         };
-        let gather12_out1 = shape9_out1[0] as i64;
-        let transpose9_out1 = matmul11_out1.permute([0, 2, 1, 3]);
-        let unsqueeze12_out1 = [gather12_out1 as i64];
-        let constant109_out1: [i64; 1] = [64i64];
-        let constant108_out1: [i64; 1] = [-1i64];
-        let concat10_out1: [i64; 3usize] = [
-            &unsqueeze12_out1[..],
-            &constant108_out1[..],
-            &constant109_out1[..],
+        let gather11_out1 = shape6_out1[0] as i64;
+        let unsqueeze9_out1 = [gather11_out1 as i64];
+        let constant84_out1: [i64; 1] = [-1i64];
+        let constant85_out1: [i64; 1] = [4i64];
+        let constant86_out1: [i64; 1] = [16i64];
+        let concat7_out1: [i64; 4usize] = [
+            &unsqueeze9_out1[..],
+            &constant84_out1[..],
+            &constant85_out1[..],
+            &constant86_out1[..],
         ]
             .concat()
             .try_into()
             .unwrap();
-        let reshape8_out1 = transpose9_out1.reshape(concat10_out1);
-        let linear8_out1 = self.linear8.forward(reshape8_out1);
-        let add5_out1 = add3_out1.add(linear8_out1);
-        (add5_out1, unsqueeze4_out1, concat4_out1, concat5_out1)
-    }
-}
-#[derive(Module, Debug)]
-pub struct Submodule2 {
-    layernormalization3: LayerNorm,
-    linear9: Linear,
-    linear10: Linear,
-    layernormalization4: LayerNorm,
-    linear11: Linear,
-    linear12: Linear,
-    linear13: Linear,
-    linear14: Linear,
-    layernormalization5: LayerNorm,
-    linear15: Linear,
-    linear16: Linear,
-    linear17: Linear,
-    constant145: burn::module::Param<Tensor<1>>,
-    linear18: Linear,
-    layernormalization6: LayerNorm,
-    linear19: Linear,
-    linear20: Linear,
-    layernormalization7: LayerNorm,
-    linear21: Linear,
-    #[module(skip)]
-    device: Device,
-}
-impl Submodule2 {
-    #[allow(unused_variables)]
-    pub fn new(device: &Device) -> Self {
-        let layernormalization3 = LayerNormConfig::new(64)
-            .with_epsilon(0.0000009999999974752427f64)
-            .with_bias(true)
-            .init(device);
-        let linear9 = LinearConfig::new(64, 128).with_bias(true).init(device);
-        let linear10 = LinearConfig::new(128, 64).with_bias(true).init(device);
-        let layernormalization4 = LayerNormConfig::new(64)
-            .with_epsilon(0.0000009999999974752427f64)
-            .with_bias(true)
-            .init(device);
-        let linear11 = LinearConfig::new(64, 64).with_bias(true).init(device);
-        let linear12 = LinearConfig::new(64, 64).with_bias(true).init(device);
-        let linear13 = LinearConfig::new(64, 64).with_bias(true).init(device);
-        let linear14 = LinearConfig::new(64, 64).with_bias(true).init(device);
-        let layernormalization5 = LayerNormConfig::new(64)
-            .with_epsilon(0.0000009999999974752427f64)
-            .with_bias(true)
-            .init(device);
-        let linear15 = LinearConfig::new(64, 64).with_bias(true).init(device);
-        let linear16 = LinearConfig::new(64, 64).with_bias(true).init(device);
-        let linear17 = LinearConfig::new(64, 64).with_bias(true).init(device);
-        let constant145: burn::module::Param<Tensor<1>> = burn::module::Param::uninitialized(
-            burn::module::ParamId::new(),
-            move |device, _require_grad| Tensor::<
-                1,
-            >::from_data(
-                burn::tensor::TensorData::from([0.25f64]),
-                (device, burn::tensor::DType::F32),
-            ),
-            device.clone(),
-            false,
-            [1].into(),
-        );
-        let linear18 = LinearConfig::new(64, 64).with_bias(true).init(device);
-        let layernormalization6 = LayerNormConfig::new(64)
-            .with_epsilon(0.0000009999999974752427f64)
-            .with_bias(true)
-            .init(device);
-        let linear19 = LinearConfig::new(64, 128).with_bias(true).init(device);
-        let linear20 = LinearConfig::new(128, 64).with_bias(true).init(device);
-        let layernormalization7 = LayerNormConfig::new(64)
-            .with_epsilon(0.0000009999999974752427f64)
-            .with_bias(true)
-            .init(device);
-        let linear21 = LinearConfig::new(64, 146).with_bias(true).init(device);
-        Self {
-            layernormalization3,
-            linear9,
-            linear10,
-            layernormalization4,
-            linear11,
-            linear12,
-            linear13,
-            linear14,
-            layernormalization5,
-            linear15,
-            linear16,
-            linear17,
-            constant145,
-            linear18,
-            layernormalization6,
-            linear19,
-            linear20,
-            layernormalization7,
-            linear21,
-            device: device.clone(),
-        }
-    }
-    #[allow(clippy::let_and_return, clippy::approx_constant)]
-    pub fn forward(
-        &self,
-        add5_out1: Tensor<3>,
-        past_keys: Tensor<5>,
-        past_values: Tensor<5>,
-        memory: Tensor<3>,
-        unsqueeze4_out1: Tensor<4>,
-        concat4_out1: Tensor<4>,
-        concat5_out1: Tensor<4>,
-    ) -> (Tensor<2>, Tensor<5>, Tensor<5>, Tensor<3>) {
-        let layernormalization3_out1 = {
-            let dtype = add5_out1.clone().dtype();
-            self.layernormalization3
-                .forward(add5_out1.clone().cast(burn::tensor::DType::F32))
-                .cast(dtype)
-        };
-        let linear9_out1 = self.linear9.forward(layernormalization3_out1);
-        let relu1_out1 = burn::tensor::activation::relu(linear9_out1);
-        let linear10_out1 = self.linear10.forward(relu1_out1);
-        let add6_out1 = add5_out1.add(linear10_out1);
-        let layernormalization4_out1 = {
-            let dtype = add6_out1.clone().dtype();
-            self.layernormalization4
-                .forward(add6_out1.clone().cast(burn::tensor::DType::F32))
-                .cast(dtype)
-        };
-        let linear11_out1 = self.linear11.forward(layernormalization4_out1.clone());
-        let shape10_out1: [i64; 3] = {
-            let axes = &linear11_out1.clone().dims()[0..3];
-            let mut output = [0i64; 3];
-            for i in 0..3 {
-                output[i] = axes[i] as i64;
-            }
-            output
-        };
-        let gather13_out1 = shape10_out1[0] as i64;
-        let unsqueeze13_out1 = [gather13_out1 as i64];
-        let constant114_out1: [i64; 1] = [16i64];
-        let constant112_out1: [i64; 1] = [-1i64];
-        let constant113_out1: [i64; 1] = [4i64];
-        let concat11_out1: [i64; 4usize] = [
-            &unsqueeze13_out1[..],
-            &constant112_out1[..],
-            &constant113_out1[..],
-            &constant114_out1[..],
-        ]
-            .concat()
-            .try_into()
-            .unwrap();
-        let reshape9_out1 = linear11_out1.reshape(concat11_out1);
-        let transpose10_out1 = reshape9_out1.permute([0, 2, 1, 3]);
-        let linear12_out1 = self.linear12.forward(layernormalization4_out1.clone());
-        let shape11_out1: [i64; 3] = {
-            let axes = &linear12_out1.clone().dims()[0..3];
-            let mut output = [0i64; 3];
-            for i in 0..3 {
-                output[i] = axes[i] as i64;
-            }
-            output
-        };
-        let gather14_out1 = shape11_out1[0] as i64;
-        let unsqueeze14_out1 = [gather14_out1 as i64];
-        let constant119_out1: [i64; 1] = [16i64];
-        let constant117_out1: [i64; 1] = [-1i64];
-        let constant118_out1: [i64; 1] = [4i64];
-        let concat12_out1: [i64; 4usize] = [
-            &unsqueeze14_out1[..],
-            &constant117_out1[..],
-            &constant118_out1[..],
-            &constant119_out1[..],
-        ]
-            .concat()
-            .try_into()
-            .unwrap();
-        let reshape10_out1 = linear12_out1.reshape(concat12_out1);
-        let transpose11_out1 = reshape10_out1.permute([0, 2, 1, 3]);
-        let linear13_out1 = self.linear13.forward(layernormalization4_out1);
-        let shape12_out1: [i64; 3] = {
-            let axes = &linear13_out1.clone().dims()[0..3];
-            let mut output = [0i64; 3];
-            for i in 0..3 {
-                output[i] = axes[i] as i64;
-            }
-            output
-        };
-        let gather15_out1 = shape12_out1[0] as i64;
-        let unsqueeze15_out1 = [gather15_out1 as i64];
-        let constant124_out1: [i64; 1] = [16i64];
-        let constant122_out1: [i64; 1] = [-1i64];
-        let constant123_out1: [i64; 1] = [4i64];
-        let concat13_out1: [i64; 4usize] = [
-            &unsqueeze15_out1[..],
-            &constant122_out1[..],
-            &constant123_out1[..],
-            &constant124_out1[..],
-        ]
-            .concat()
-            .try_into()
-            .unwrap();
-        let reshape11_out1 = linear13_out1.reshape(concat13_out1);
-        let transpose12_out1 = reshape11_out1.permute([0, 2, 1, 3]);
-        let gather16_out1 = {
-            let sliced = past_keys.slice(s![1, .., .., .., ..]);
-            sliced.squeeze_dim::<4usize>(0)
-        };
-        let concat14_out1 = burn::tensor::Tensor::cat(
-            [gather16_out1, transpose11_out1].into(),
-            2,
-        );
-        let gather17_out1 = {
-            let sliced = past_values.slice(s![1, .., .., .., ..]);
-            sliced.squeeze_dim::<4usize>(0)
-        };
-        let concat15_out1 = burn::tensor::Tensor::cat(
-            [gather17_out1, transpose12_out1].into(),
-            2,
-        );
-        let (matmul19_out1,) = {
-            let q = transpose10_out1;
-            let k = concat14_out1.clone();
-            let v = concat15_out1.clone();
+        let reshape5_out1 = linear5_out1.reshape(concat7_out1);
+        let transpose6_out1 = reshape5_out1.permute([0, 2, 1, 3]);
+        let (matmul9_out1,) = {
+            let q = transpose6_out1;
+            let k = gather9_out1;
+            let v = gather10_out1;
             let groups = q.dims()[1] / k.dims()[1];
             let (k, v) = if groups > 1 {
                 let [batch, kv_heads, k_len, k_dim] = k.dims();
@@ -651,7 +422,162 @@ impl Submodule2 {
             } else {
                 (k, v)
             };
-            let matmul19_out1 = burn::tensor::module::attention(
+            let score_bias = unsqueeze4_out1.clone();
+            let hidden_rows = score_bias
+                .clone()
+                .max_dim(3)
+                .equal_elem(f32::NEG_INFINITY);
+            let matmul9_out1 = burn::tensor::module::attention(
+                q,
+                k,
+                v,
+                None,
+                Some(score_bias),
+                burn::tensor::ops::AttentionModuleOptions {
+                    scale: Some(0.25f64),
+                    softcap: None,
+                    is_causal: false,
+                },
+            );
+            let matmul9_out1 = {
+                let dims = matmul9_out1.dims();
+                matmul9_out1.mask_fill(hidden_rows.expand(dims), 0.0)
+            };
+            (matmul9_out1,)
+        };
+        let transpose8_out1 = matmul9_out1.permute([0, 2, 1, 3]);
+        let reshape6_out1 = transpose8_out1.reshape([-1, 1, 64]);
+        let linear6_out1 = self.linear6.forward(reshape6_out1);
+        let add5_out1 = add3_out1.add(linear6_out1);
+        let layernormalization3_out1 = {
+            let dtype = add5_out1.clone().dtype();
+            self.layernormalization3
+                .forward(add5_out1.clone().cast(burn::tensor::DType::F32))
+                .cast(dtype)
+        };
+        let linear7_out1 = self.linear7.forward(layernormalization3_out1);
+        let relu1_out1 = burn::tensor::activation::relu(linear7_out1);
+        let linear8_out1 = self.linear8.forward(relu1_out1);
+        let add6_out1 = add5_out1.add(linear8_out1);
+        let layernormalization4_out1 = {
+            let dtype = add6_out1.clone().dtype();
+            self.layernormalization4
+                .forward(add6_out1.clone().cast(burn::tensor::DType::F32))
+                .cast(dtype)
+        };
+        let linear9_out1 = self.linear9.forward(layernormalization4_out1.clone());
+        let shape7_out1: [i64; 3] = {
+            let axes = &linear9_out1.clone().dims()[0..3];
+            let mut output = [0i64; 3];
+            for i in 0..3 {
+                output[i] = axes[i] as i64;
+            }
+            output
+        };
+        let gather12_out1 = shape7_out1[0] as i64;
+        let unsqueeze10_out1 = [gather12_out1 as i64];
+        let constant91_out1: [i64; 1] = [-1i64];
+        let constant92_out1: [i64; 1] = [4i64];
+        let constant93_out1: [i64; 1] = [16i64];
+        let concat8_out1: [i64; 4usize] = [
+            &unsqueeze10_out1[..],
+            &constant91_out1[..],
+            &constant92_out1[..],
+            &constant93_out1[..],
+        ]
+            .concat()
+            .try_into()
+            .unwrap();
+        let reshape7_out1 = linear9_out1.reshape(concat8_out1);
+        let transpose9_out1 = reshape7_out1.permute([0, 2, 1, 3]);
+        let linear10_out1 = self.linear10.forward(layernormalization4_out1.clone());
+        let shape8_out1: [i64; 3] = {
+            let axes = &linear10_out1.clone().dims()[0..3];
+            let mut output = [0i64; 3];
+            for i in 0..3 {
+                output[i] = axes[i] as i64;
+            }
+            output
+        };
+        let gather13_out1 = shape8_out1[0] as i64;
+        let unsqueeze11_out1 = [gather13_out1 as i64];
+        let constant96_out1: [i64; 1] = [-1i64];
+        let constant97_out1: [i64; 1] = [4i64];
+        let constant98_out1: [i64; 1] = [16i64];
+        let concat9_out1: [i64; 4usize] = [
+            &unsqueeze11_out1[..],
+            &constant96_out1[..],
+            &constant97_out1[..],
+            &constant98_out1[..],
+        ]
+            .concat()
+            .try_into()
+            .unwrap();
+        let reshape8_out1 = linear10_out1.reshape(concat9_out1);
+        let transpose10_out1 = reshape8_out1.permute([0, 2, 1, 3]);
+        let linear11_out1 = self.linear11.forward(layernormalization4_out1);
+        let shape9_out1: [i64; 3] = {
+            let axes = &linear11_out1.clone().dims()[0..3];
+            let mut output = [0i64; 3];
+            for i in 0..3 {
+                output[i] = axes[i] as i64;
+            }
+            output
+        };
+        let gather14_out1 = shape9_out1[0] as i64;
+        let unsqueeze12_out1 = [gather14_out1 as i64];
+        let constant101_out1: [i64; 1] = [-1i64];
+        let constant102_out1: [i64; 1] = [4i64];
+        let constant103_out1: [i64; 1] = [16i64];
+        let concat10_out1: [i64; 4usize] = [
+            &unsqueeze12_out1[..],
+            &constant101_out1[..],
+            &constant102_out1[..],
+            &constant103_out1[..],
+        ]
+            .concat()
+            .try_into()
+            .unwrap();
+        let reshape9_out1 = linear11_out1.reshape(concat10_out1);
+        let transpose11_out1 = reshape9_out1.permute([0, 2, 1, 3]);
+        let gather15_out1 = {
+            let sliced = past_keys.slice(s![1, .., .., .., ..]);
+            sliced.squeeze_dim::<4usize>(0)
+        };
+        let concat11_out1 = burn::tensor::Tensor::cat(
+            [gather15_out1, transpose10_out1].into(),
+            2,
+        );
+        let gather16_out1 = {
+            let sliced = past_values.slice(s![1, .., .., .., ..]);
+            sliced.squeeze_dim::<4usize>(0)
+        };
+        let concat12_out1 = burn::tensor::Tensor::cat(
+            [gather16_out1, transpose11_out1].into(),
+            2,
+        );
+        let (matmul17_out1,) = {
+            let q = transpose9_out1;
+            let k = concat11_out1.clone();
+            let v = concat12_out1.clone();
+            let groups = q.dims()[1] / k.dims()[1];
+            let (k, v) = if groups > 1 {
+                let [batch, kv_heads, k_len, k_dim] = k.dims();
+                let v_dim = v.dims()[3];
+                (
+                    k
+                        .unsqueeze_dim::<5>(2)
+                        .expand([batch, kv_heads, groups, k_len, k_dim])
+                        .reshape([batch, kv_heads * groups, k_len, k_dim]),
+                    v
+                        .unsqueeze_dim::<5>(2)
+                        .expand([batch, kv_heads, groups, k_len, v_dim])
+                        .reshape([batch, kv_heads * groups, k_len, v_dim]),
+                )
+            } else {
+                (k, v)
+            };
+            let matmul17_out1 = burn::tensor::module::attention(
                 q,
                 k,
                 v,
@@ -663,235 +589,131 @@ impl Submodule2 {
                     is_causal: false,
                 },
             );
-            (matmul19_out1,)
+            (matmul17_out1,)
         };
-        let shape13_out1: [i64; 4] = {
-            let axes = &matmul19_out1.clone().dims()[0..4];
+        let shape10_out1: [i64; 4] = {
+            let axes = &matmul17_out1.clone().dims()[0..4];
             let mut output = [0i64; 4];
             for i in 0..4 {
                 output[i] = axes[i] as i64;
             }
             output
         };
-        let gather18_out1 = shape13_out1[0] as i64;
-        let transpose14_out1 = matmul19_out1.permute([0, 2, 1, 3]);
-        let unsqueeze16_out1 = [gather18_out1 as i64];
-        let constant129_out1: [i64; 1] = [64i64];
-        let constant128_out1: [i64; 1] = [-1i64];
-        let concat16_out1: [i64; 3usize] = [
-            &unsqueeze16_out1[..],
-            &constant128_out1[..],
-            &constant129_out1[..],
+        let gather17_out1 = shape10_out1[0] as i64;
+        let transpose13_out1 = matmul17_out1.permute([0, 2, 1, 3]);
+        let unsqueeze13_out1 = [gather17_out1 as i64];
+        let constant107_out1: [i64; 1] = [-1i64];
+        let constant108_out1: [i64; 1] = [64i64];
+        let concat13_out1: [i64; 3usize] = [
+            &unsqueeze13_out1[..],
+            &constant107_out1[..],
+            &constant108_out1[..],
         ]
             .concat()
             .try_into()
             .unwrap();
-        let reshape12_out1 = transpose14_out1.reshape(concat16_out1);
-        let linear14_out1 = self.linear14.forward(reshape12_out1);
-        let add7_out1 = add6_out1.add(linear14_out1);
+        let reshape10_out1 = transpose13_out1.reshape(concat13_out1);
+        let linear12_out1 = self.linear12.forward(reshape10_out1);
+        let add7_out1 = add6_out1.add(linear12_out1);
         let layernormalization5_out1 = {
             let dtype = add7_out1.clone().dtype();
             self.layernormalization5
                 .forward(add7_out1.clone().cast(burn::tensor::DType::F32))
                 .cast(dtype)
         };
-        let linear15_out1 = self.linear15.forward(layernormalization5_out1);
-        let shape14_out1: [i64; 3] = {
-            let axes = &linear15_out1.clone().dims()[0..3];
-            let mut output = [0i64; 3];
-            for i in 0..3 {
-                output[i] = axes[i] as i64;
-            }
-            output
+        let linear13_out1 = self.linear13.forward(layernormalization5_out1);
+        let gather18_out1 = {
+            let sliced = cross_keys.slice(s![1, .., .., .., ..]);
+            sliced.squeeze_dim::<4usize>(0)
         };
-        let gather19_out1 = shape14_out1[0] as i64;
-        let unsqueeze17_out1 = [gather19_out1 as i64];
-        let constant134_out1: [i64; 1] = [16i64];
-        let constant132_out1: [i64; 1] = [-1i64];
-        let constant133_out1: [i64; 1] = [4i64];
-        let concat17_out1: [i64; 4usize] = [
-            &unsqueeze17_out1[..],
-            &constant132_out1[..],
-            &constant133_out1[..],
-            &constant134_out1[..],
-        ]
-            .concat()
-            .try_into()
-            .unwrap();
-        let reshape13_out1 = linear15_out1.reshape(concat17_out1);
-        let transpose15_out1 = reshape13_out1.permute([0, 2, 1, 3]);
-        let linear16_out1 = self.linear16.forward(memory.clone());
-        let shape15_out1: [i64; 3] = {
-            let axes = &linear16_out1.clone().dims()[0..3];
-            let mut output = [0i64; 3];
-            for i in 0..3 {
-                output[i] = axes[i] as i64;
-            }
-            output
+        let gather19_out1 = {
+            let sliced = cross_values.slice(s![1, .., .., .., ..]);
+            sliced.squeeze_dim::<4usize>(0)
         };
-        let gather20_out1 = shape15_out1[0] as i64;
-        let unsqueeze18_out1 = [gather20_out1 as i64];
-        let constant139_out1: [i64; 1] = [16i64];
-        let constant137_out1: [i64; 1] = [-1i64];
-        let constant138_out1: [i64; 1] = [4i64];
-        let concat18_out1: [i64; 4usize] = [
-            &unsqueeze18_out1[..],
-            &constant137_out1[..],
-            &constant138_out1[..],
-            &constant139_out1[..],
-        ]
-            .concat()
-            .try_into()
-            .unwrap();
-        let reshape14_out1 = linear16_out1.reshape(concat18_out1);
-        let linear17_out1 = self.linear17.forward(memory);
-        let shape16_out1: [i64; 3] = {
-            let axes = &linear17_out1.clone().dims()[0..3];
-            let mut output = [0i64; 3];
-            for i in 0..3 {
-                output[i] = axes[i] as i64;
-            }
-            output
-        };
-        let gather21_out1 = shape16_out1[0] as i64;
-        let unsqueeze19_out1 = [gather21_out1 as i64];
-        let constant144_out1: [i64; 1] = [16i64];
-        let constant142_out1: [i64; 1] = [-1i64];
-        let constant143_out1: [i64; 1] = [4i64];
-        let concat19_out1: [i64; 4usize] = [
-            &unsqueeze19_out1[..],
-            &constant142_out1[..],
-            &constant143_out1[..],
-            &constant144_out1[..],
-        ]
-            .concat()
-            .try_into()
-            .unwrap();
-        let reshape15_out1 = linear17_out1.reshape(concat19_out1);
-        let transpose16_out1 = reshape15_out1.permute([0, 2, 1, 3]);
-        let transpose17_out1 = reshape14_out1.permute([0, 2, 3, 1]);
-        let matmul24_out1 = transpose15_out1.matmul(transpose17_out1);
-        let constant145_out1 = self.constant145.val();
-        let mul5_out1 = matmul24_out1
-            .mul((constant145_out1).unsqueeze_dims(&[0isize, 1isize, 2isize]));
-        let add8_out1 = mul5_out1.add(unsqueeze4_out1);
-        let softmax4_out1 = burn::tensor::activation::softmax(add8_out1, 3);
-        let matmul25_out1 = softmax4_out1.clone().matmul(transpose16_out1);
-        let shape17_out1: [i64; 4] = {
-            let axes = &matmul25_out1.clone().dims()[0..4];
+        let shape11_out1: [i64; 4] = {
+            let axes = &gather18_out1.clone().dims()[0..4];
             let mut output = [0i64; 4];
             for i in 0..4 {
                 output[i] = axes[i] as i64;
             }
             output
         };
-        let gather22_out1 = shape17_out1[0] as i64;
-        let transpose18_out1 = matmul25_out1.permute([0, 2, 1, 3]);
-        let unsqueeze20_out1 = [gather22_out1 as i64];
-        let constant149_out1: [i64; 1] = [64i64];
-        let constant148_out1: [i64; 1] = [-1i64];
-        let concat20_out1: [i64; 3usize] = [
-            &unsqueeze20_out1[..],
-            &constant148_out1[..],
-            &constant149_out1[..],
+        let gather20_out1 = shape11_out1[0] as i64;
+        let unsqueeze14_out1 = [gather20_out1 as i64];
+        let constant111_out1: [i64; 1] = [-1i64];
+        let constant112_out1: [i64; 1] = [4i64];
+        let constant113_out1: [i64; 1] = [16i64];
+        let concat14_out1: [i64; 4usize] = [
+            &unsqueeze14_out1[..],
+            &constant111_out1[..],
+            &constant112_out1[..],
+            &constant113_out1[..],
         ]
             .concat()
             .try_into()
             .unwrap();
-        let reshape16_out1 = transpose18_out1.reshape(concat20_out1);
-        let linear18_out1 = self.linear18.forward(reshape16_out1);
-        let add9_out1 = add7_out1.add(linear18_out1);
+        let reshape11_out1 = linear13_out1.reshape(concat14_out1);
+        let transpose14_out1 = reshape11_out1.permute([0, 2, 1, 3]);
+        let transpose15_out1 = gather18_out1.permute([0, 1, 3, 2]);
+        let matmul20_out1 = transpose14_out1.matmul(transpose15_out1);
+        let constant114_out1 = self.constant114.val();
+        let mul5_out1 = matmul20_out1
+            .mul((constant114_out1).unsqueeze_dims(&[0isize, 1isize, 2isize]));
+        let add8_out1 = mul5_out1.add(unsqueeze4_out1);
+        let softmax4_out1 = burn::tensor::activation::softmax(add8_out1, 3);
+        let matmul21_out1 = softmax4_out1.clone().matmul(gather19_out1);
+        let transpose16_out1 = matmul21_out1.permute([0, 2, 1, 3]);
+        let reshape12_out1 = transpose16_out1.reshape([-1, 1, 64]);
+        let transpose17_out1 = softmax4_out1.permute([0, 2, 1, 3]);
+        let gather21_out1 = shape11_out1[2] as i64;
+        let constant117_out1: [i64; 1] = [-1i64];
+        let constant118_out1: [i64; 1] = [4i64];
+        let unsqueeze15_out1 = [gather21_out1 as i64];
+        let concat15_out1: [i64; 3usize] = [
+            &constant117_out1[..],
+            &constant118_out1[..],
+            &unsqueeze15_out1[..],
+        ]
+            .concat()
+            .try_into()
+            .unwrap();
+        let reshape13_out1 = transpose17_out1.reshape(concat15_out1);
+        let linear14_out1 = self.linear14.forward(reshape12_out1);
+        let add9_out1 = add7_out1.add(linear14_out1);
         let layernormalization6_out1 = {
             let dtype = add9_out1.clone().dtype();
             self.layernormalization6
                 .forward(add9_out1.clone().cast(burn::tensor::DType::F32))
                 .cast(dtype)
         };
-        let linear19_out1 = self.linear19.forward(layernormalization6_out1);
-        let relu2_out1 = burn::tensor::activation::relu(linear19_out1);
-        let linear20_out1 = self.linear20.forward(relu2_out1);
-        let add10_out1 = add9_out1.add(linear20_out1);
+        let linear15_out1 = self.linear15.forward(layernormalization6_out1);
+        let relu2_out1 = burn::tensor::activation::relu(linear15_out1);
+        let linear16_out1 = self.linear16.forward(relu2_out1);
+        let add10_out1 = add9_out1.add(linear16_out1);
         let layernormalization7_out1 = {
             let dtype = add10_out1.dtype();
             self.layernormalization7
                 .forward(add10_out1.cast(burn::tensor::DType::F32))
                 .cast(dtype)
         };
-        let gather23_out1 = {
+        let gather22_out1 = {
             let sliced = layernormalization7_out1.slice(s![.., 0, ..]);
             sliced.squeeze_dim::<2usize>(1)
         };
-        let linear21_out1 = self.linear21.forward(gather23_out1);
-        let logsoftmax1_out1 = log_softmax(linear21_out1, 1);
-        let unsqueeze21_out1: Tensor<5> = concat4_out1.unsqueeze_dims::<5>(&[0]);
-        let unsqueeze22_out1: Tensor<5> = concat14_out1.unsqueeze_dims::<5>(&[0]);
-        let concat21_out1 = burn::tensor::Tensor::cat(
-            [unsqueeze21_out1, unsqueeze22_out1].into(),
+        let linear17_out1 = self.linear17.forward(gather22_out1);
+        let logsoftmax1_out1 = log_softmax(linear17_out1, 1);
+        let unsqueeze16_out1: Tensor<5> = concat4_out1.unsqueeze_dims::<5>(&[0]);
+        let unsqueeze17_out1: Tensor<5> = concat11_out1.unsqueeze_dims::<5>(&[0]);
+        let concat16_out1 = burn::tensor::Tensor::cat(
+            [unsqueeze16_out1, unsqueeze17_out1].into(),
             0,
         );
-        let unsqueeze23_out1: Tensor<5> = concat5_out1.unsqueeze_dims::<5>(&[0]);
-        let unsqueeze24_out1: Tensor<5> = concat15_out1.unsqueeze_dims::<5>(&[0]);
-        let concat22_out1 = burn::tensor::Tensor::cat(
-            [unsqueeze23_out1, unsqueeze24_out1].into(),
+        let unsqueeze18_out1: Tensor<5> = concat5_out1.unsqueeze_dims::<5>(&[0]);
+        let unsqueeze19_out1: Tensor<5> = concat12_out1.unsqueeze_dims::<5>(&[0]);
+        let concat17_out1 = burn::tensor::Tensor::cat(
+            [unsqueeze18_out1, unsqueeze19_out1].into(),
             0,
         );
-        let gather24_out1 = {
-            let sliced = softmax4_out1.slice(s![.., .., 0, ..]);
-            sliced.squeeze_dim::<3usize>(2)
-        };
-        (logsoftmax1_out1, concat21_out1, concat22_out1, gather24_out1)
-    }
-}
-
-#[derive(Module, Debug)]
-pub struct Model {
-    submodule1: Submodule1,
-    submodule2: Submodule2,
-    #[module(skip)]
-    device: Device,
-}
-
-impl Model {
-    #[allow(unused_variables)]
-    pub fn new(device: &Device) -> Self {
-        let submodule1 = Submodule1::new(device);
-        let submodule2 = Submodule2::new(device);
-        Self {
-            submodule1,
-            submodule2,
-            device: device.clone(),
-        }
-    }
-
-    #[allow(clippy::let_and_return, clippy::approx_constant)]
-    pub fn forward(
-        &self,
-        tgt_ids: Tensor<2, Int>,
-        past_keys: Tensor<5>,
-        past_values: Tensor<5>,
-        memory: Tensor<3>,
-        memory_mask: Tensor<2>,
-    ) -> (Tensor<2>, Tensor<5>, Tensor<5>, Tensor<3>) {
-        let (add5_out1, unsqueeze4_out1, concat4_out1, concat5_out1) = self
-            .submodule1
-            .forward(
-                past_keys.clone(),
-                tgt_ids,
-                memory_mask,
-                past_values.clone(),
-                memory.clone(),
-            );
-        let (logsoftmax1_out1, concat21_out1, concat22_out1, gather24_out1) = self
-            .submodule2
-            .forward(
-                add5_out1,
-                past_keys,
-                past_values,
-                memory,
-                unsqueeze4_out1,
-                concat4_out1,
-                concat5_out1,
-            );
-        (logsoftmax1_out1, concat21_out1, concat22_out1, gather24_out1)
+        (logsoftmax1_out1, concat16_out1, concat17_out1, reshape13_out1)
     }
 }

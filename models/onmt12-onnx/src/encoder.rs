@@ -9,14 +9,14 @@ use burn::nn::LinearConfig;
 
 #[derive(Module, Debug)]
 pub struct Model {
-    constant23: burn::module::Param<Tensor<2>>,
-    constant24: burn::module::Param<Tensor<2>>,
-    constant38: burn::module::Param<Tensor<1>>,
+    constant27: burn::module::Param<Tensor<2>>,
+    constant28: burn::module::Param<Tensor<2>>,
+    constant46: burn::module::Param<Tensor<1>>,
     layernormalization1: LayerNorm,
     linear1: Linear,
     linear2: Linear,
     linear3: Linear,
-    constant60: burn::module::Param<Tensor<1>>,
+    constant68: burn::module::Param<Tensor<1>>,
     linear4: Linear,
     layernormalization2: LayerNorm,
     linear5: Linear,
@@ -25,12 +25,16 @@ pub struct Model {
     linear7: Linear,
     linear8: Linear,
     linear9: Linear,
-    constant80: burn::module::Param<Tensor<1>>,
+    constant88: burn::module::Param<Tensor<1>>,
     linear10: Linear,
     layernormalization4: LayerNorm,
     linear11: Linear,
     linear12: Linear,
     layernormalization5: LayerNorm,
+    linear13: Linear,
+    linear14: Linear,
+    linear15: Linear,
+    linear16: Linear,
     #[module(skip)]
     device: Device,
 }
@@ -38,7 +42,7 @@ pub struct Model {
 impl Model {
     #[allow(unused_variables)]
     pub fn new(device: &Device) -> Self {
-        let constant23: burn::module::Param<Tensor<2>> = burn::module::Param::uninitialized(
+        let constant27: burn::module::Param<Tensor<2>> = burn::module::Param::uninitialized(
             burn::module::ParamId::new(),
             move |device, _require_grad| Tensor::<
                 2,
@@ -47,7 +51,7 @@ impl Model {
             false,
             [512, 64].into(),
         );
-        let constant24: burn::module::Param<Tensor<2>> = burn::module::Param::uninitialized(
+        let constant28: burn::module::Param<Tensor<2>> = burn::module::Param::uninitialized(
             burn::module::ParamId::new(),
             move |device, _require_grad| Tensor::<
                 2,
@@ -56,7 +60,7 @@ impl Model {
             false,
             [146, 64].into(),
         );
-        let constant38: burn::module::Param<Tensor<1>> = burn::module::Param::uninitialized(
+        let constant46: burn::module::Param<Tensor<1>> = burn::module::Param::uninitialized(
             burn::module::ParamId::new(),
             move |device, _require_grad| Tensor::<
                 1,
@@ -75,7 +79,7 @@ impl Model {
         let linear1 = LinearConfig::new(64, 64).with_bias(true).init(device);
         let linear2 = LinearConfig::new(64, 64).with_bias(true).init(device);
         let linear3 = LinearConfig::new(64, 64).with_bias(true).init(device);
-        let constant60: burn::module::Param<Tensor<1>> = burn::module::Param::uninitialized(
+        let constant68: burn::module::Param<Tensor<1>> = burn::module::Param::uninitialized(
             burn::module::ParamId::new(),
             move |device, _require_grad| Tensor::<
                 1,
@@ -101,7 +105,7 @@ impl Model {
         let linear7 = LinearConfig::new(64, 64).with_bias(true).init(device);
         let linear8 = LinearConfig::new(64, 64).with_bias(true).init(device);
         let linear9 = LinearConfig::new(64, 64).with_bias(true).init(device);
-        let constant80: burn::module::Param<Tensor<1>> = burn::module::Param::uninitialized(
+        let constant88: burn::module::Param<Tensor<1>> = burn::module::Param::uninitialized(
             burn::module::ParamId::new(),
             move |device, _require_grad| Tensor::<
                 1,
@@ -124,15 +128,19 @@ impl Model {
             .with_epsilon(0.0000009999999974752427f64)
             .with_bias(true)
             .init(device);
+        let linear13 = LinearConfig::new(64, 64).with_bias(true).init(device);
+        let linear14 = LinearConfig::new(64, 64).with_bias(true).init(device);
+        let linear15 = LinearConfig::new(64, 64).with_bias(true).init(device);
+        let linear16 = LinearConfig::new(64, 64).with_bias(true).init(device);
         Self {
-            constant23,
-            constant24,
-            constant38,
+            constant27,
+            constant28,
+            constant46,
             layernormalization1,
             linear1,
             linear2,
             linear3,
-            constant60,
+            constant68,
             linear4,
             layernormalization2,
             linear5,
@@ -141,20 +149,28 @@ impl Model {
             linear7,
             linear8,
             linear9,
-            constant80,
+            constant88,
             linear10,
             layernormalization4,
             linear11,
             linear12,
             layernormalization5,
+            linear13,
+            linear14,
+            linear15,
+            linear16,
             device: device.clone(),
         }
     }
 
     #[allow(clippy::let_and_return, clippy::approx_constant)]
-    pub fn forward(&self, src_ids: Tensor<2, Int>, src_mask: Tensor<2>) -> Tensor<3> {
-        let constant23_out1 = self.constant23.val();
-        let constant24_out1 = self.constant24.val();
+    pub fn forward(
+        &self,
+        src_ids: Tensor<2, Int>,
+        src_mask: Tensor<2>,
+    ) -> (Tensor<5>, Tensor<5>) {
+        let constant27_out1 = self.constant27.val();
+        let constant28_out1 = self.constant28.val();
         let shape1_out1: [i64; 2] = {
             let axes = &src_ids.clone().dims()[0..2];
             let mut output = [0i64; 2];
@@ -165,17 +181,17 @@ impl Model {
         };
         let gather1_out1 = shape1_out1[1] as i64;
         let gather2_out1 = {
-            let axis_size = constant24_out1.dims()[0] as i64;
+            let axis_size = constant28_out1.dims()[0] as i64;
             let negative = src_ids.clone().lower_elem(0i64);
             let corrected = src_ids.clone() + axis_size;
             let indices = src_ids.mask_where(negative, corrected);
-            constant24_out1.take::<2, 3>(0, indices)
+            constant28_out1.take::<2, 3>(0, indices)
         };
-        let constant38_out1 = self.constant38.val();
+        let constant46_out1 = self.constant46.val();
         let mul1_out1 = gather2_out1
-            .mul((constant38_out1).unsqueeze_dims(&[0isize, 1isize]));
+            .mul((constant46_out1).unsqueeze_dims(&[0isize, 1isize]));
         let unsqueeze1_out1 = [gather1_out1 as i64];
-        let slice1_out1 = constant23_out1.slice(s![0..unsqueeze1_out1[0], ..]);
+        let slice1_out1 = constant27_out1.slice(s![0..unsqueeze1_out1[0], ..]);
         let add1_out1 = mul1_out1.add((slice1_out1).unsqueeze_dims(&[0isize]));
         let log1_out1 = src_mask.log();
         let unsqueeze2_out1: Tensor<3> = log1_out1.unsqueeze_dims::<3>(&[1]);
@@ -197,14 +213,14 @@ impl Model {
         };
         let gather3_out1 = shape2_out1[0] as i64;
         let unsqueeze4_out1 = [gather3_out1 as i64];
-        let constant47_out1: [i64; 1] = [-1i64];
-        let constant48_out1: [i64; 1] = [4i64];
-        let constant49_out1: [i64; 1] = [16i64];
+        let constant55_out1: [i64; 1] = [-1i64];
+        let constant56_out1: [i64; 1] = [4i64];
+        let constant57_out1: [i64; 1] = [16i64];
         let concat1_out1: [i64; 4usize] = [
             &unsqueeze4_out1[..],
-            &constant47_out1[..],
-            &constant48_out1[..],
-            &constant49_out1[..],
+            &constant55_out1[..],
+            &constant56_out1[..],
+            &constant57_out1[..],
         ]
             .concat()
             .try_into()
@@ -222,14 +238,14 @@ impl Model {
         };
         let gather4_out1 = shape3_out1[0] as i64;
         let unsqueeze5_out1 = [gather4_out1 as i64];
-        let constant52_out1: [i64; 1] = [-1i64];
-        let constant53_out1: [i64; 1] = [4i64];
-        let constant54_out1: [i64; 1] = [16i64];
+        let constant60_out1: [i64; 1] = [-1i64];
+        let constant61_out1: [i64; 1] = [4i64];
+        let constant62_out1: [i64; 1] = [16i64];
         let concat2_out1: [i64; 4usize] = [
             &unsqueeze5_out1[..],
-            &constant52_out1[..],
-            &constant53_out1[..],
-            &constant54_out1[..],
+            &constant60_out1[..],
+            &constant61_out1[..],
+            &constant62_out1[..],
         ]
             .concat()
             .try_into()
@@ -246,14 +262,14 @@ impl Model {
         };
         let gather5_out1 = shape4_out1[0] as i64;
         let unsqueeze6_out1 = [gather5_out1 as i64];
-        let constant57_out1: [i64; 1] = [-1i64];
-        let constant58_out1: [i64; 1] = [4i64];
-        let constant59_out1: [i64; 1] = [16i64];
+        let constant65_out1: [i64; 1] = [-1i64];
+        let constant66_out1: [i64; 1] = [4i64];
+        let constant67_out1: [i64; 1] = [16i64];
         let concat3_out1: [i64; 4usize] = [
             &unsqueeze6_out1[..],
-            &constant57_out1[..],
-            &constant58_out1[..],
-            &constant59_out1[..],
+            &constant65_out1[..],
+            &constant66_out1[..],
+            &constant67_out1[..],
         ]
             .concat()
             .try_into()
@@ -262,9 +278,9 @@ impl Model {
         let transpose2_out1 = reshape3_out1.permute([0, 2, 1, 3]);
         let transpose3_out1 = reshape2_out1.permute([0, 2, 3, 1]);
         let matmul4_out1 = transpose1_out1.matmul(transpose3_out1);
-        let constant60_out1 = self.constant60.val();
+        let constant68_out1 = self.constant68.val();
         let mul2_out1 = matmul4_out1
-            .mul((constant60_out1).unsqueeze_dims(&[0isize, 1isize, 2isize]));
+            .mul((constant68_out1).unsqueeze_dims(&[0isize, 1isize, 2isize]));
         let add2_out1 = mul2_out1.add(unsqueeze3_out1.clone());
         let softmax1_out1 = burn::tensor::activation::softmax(add2_out1, 3);
         let matmul5_out1 = softmax1_out1.matmul(transpose2_out1);
@@ -279,12 +295,12 @@ impl Model {
         let gather6_out1 = shape5_out1[0] as i64;
         let transpose4_out1 = matmul5_out1.permute([0, 2, 1, 3]);
         let unsqueeze7_out1 = [gather6_out1 as i64];
-        let constant63_out1: [i64; 1] = [-1i64];
-        let constant64_out1: [i64; 1] = [64i64];
+        let constant71_out1: [i64; 1] = [-1i64];
+        let constant72_out1: [i64; 1] = [64i64];
         let concat4_out1: [i64; 3usize] = [
             &unsqueeze7_out1[..],
-            &constant63_out1[..],
-            &constant64_out1[..],
+            &constant71_out1[..],
+            &constant72_out1[..],
         ]
             .concat()
             .try_into()
@@ -319,14 +335,14 @@ impl Model {
         };
         let gather7_out1 = shape6_out1[0] as i64;
         let unsqueeze8_out1 = [gather7_out1 as i64];
-        let constant67_out1: [i64; 1] = [-1i64];
-        let constant68_out1: [i64; 1] = [4i64];
-        let constant69_out1: [i64; 1] = [16i64];
+        let constant75_out1: [i64; 1] = [-1i64];
+        let constant76_out1: [i64; 1] = [4i64];
+        let constant77_out1: [i64; 1] = [16i64];
         let concat5_out1: [i64; 4usize] = [
             &unsqueeze8_out1[..],
-            &constant67_out1[..],
-            &constant68_out1[..],
-            &constant69_out1[..],
+            &constant75_out1[..],
+            &constant76_out1[..],
+            &constant77_out1[..],
         ]
             .concat()
             .try_into()
@@ -344,14 +360,14 @@ impl Model {
         };
         let gather8_out1 = shape7_out1[0] as i64;
         let unsqueeze9_out1 = [gather8_out1 as i64];
-        let constant72_out1: [i64; 1] = [-1i64];
-        let constant73_out1: [i64; 1] = [4i64];
-        let constant74_out1: [i64; 1] = [16i64];
+        let constant80_out1: [i64; 1] = [-1i64];
+        let constant81_out1: [i64; 1] = [4i64];
+        let constant82_out1: [i64; 1] = [16i64];
         let concat6_out1: [i64; 4usize] = [
             &unsqueeze9_out1[..],
-            &constant72_out1[..],
-            &constant73_out1[..],
-            &constant74_out1[..],
+            &constant80_out1[..],
+            &constant81_out1[..],
+            &constant82_out1[..],
         ]
             .concat()
             .try_into()
@@ -368,14 +384,14 @@ impl Model {
         };
         let gather9_out1 = shape8_out1[0] as i64;
         let unsqueeze10_out1 = [gather9_out1 as i64];
-        let constant77_out1: [i64; 1] = [-1i64];
-        let constant78_out1: [i64; 1] = [4i64];
-        let constant79_out1: [i64; 1] = [16i64];
+        let constant85_out1: [i64; 1] = [-1i64];
+        let constant86_out1: [i64; 1] = [4i64];
+        let constant87_out1: [i64; 1] = [16i64];
         let concat7_out1: [i64; 4usize] = [
             &unsqueeze10_out1[..],
-            &constant77_out1[..],
-            &constant78_out1[..],
-            &constant79_out1[..],
+            &constant85_out1[..],
+            &constant86_out1[..],
+            &constant87_out1[..],
         ]
             .concat()
             .try_into()
@@ -384,9 +400,9 @@ impl Model {
         let transpose6_out1 = reshape7_out1.permute([0, 2, 1, 3]);
         let transpose7_out1 = reshape6_out1.permute([0, 2, 3, 1]);
         let matmul12_out1 = transpose5_out1.matmul(transpose7_out1);
-        let constant80_out1 = self.constant80.val();
+        let constant88_out1 = self.constant88.val();
         let mul3_out1 = matmul12_out1
-            .mul((constant80_out1).unsqueeze_dims(&[0isize, 1isize, 2isize]));
+            .mul((constant88_out1).unsqueeze_dims(&[0isize, 1isize, 2isize]));
         let add5_out1 = mul3_out1.add(unsqueeze3_out1);
         let softmax2_out1 = burn::tensor::activation::softmax(add5_out1, 3);
         let matmul13_out1 = softmax2_out1.matmul(transpose6_out1);
@@ -401,12 +417,12 @@ impl Model {
         let gather10_out1 = shape9_out1[0] as i64;
         let transpose8_out1 = matmul13_out1.permute([0, 2, 1, 3]);
         let unsqueeze11_out1 = [gather10_out1 as i64];
-        let constant83_out1: [i64; 1] = [-1i64];
-        let constant84_out1: [i64; 1] = [64i64];
+        let constant91_out1: [i64; 1] = [-1i64];
+        let constant92_out1: [i64; 1] = [64i64];
         let concat8_out1: [i64; 3usize] = [
             &unsqueeze11_out1[..],
-            &constant83_out1[..],
-            &constant84_out1[..],
+            &constant91_out1[..],
+            &constant92_out1[..],
         ]
             .concat()
             .try_into()
@@ -430,6 +446,118 @@ impl Model {
                 .forward(add7_out1.cast(burn::tensor::DType::F32))
                 .cast(dtype)
         };
-        layernormalization5_out1
+        let linear13_out1 = self.linear13.forward(layernormalization5_out1.clone());
+        let shape10_out1: [i64; 3] = {
+            let axes = &linear13_out1.clone().dims()[0..3];
+            let mut output = [0i64; 3];
+            for i in 0..3 {
+                output[i] = axes[i] as i64;
+            }
+            output
+        };
+        let gather11_out1 = shape10_out1[0] as i64;
+        let unsqueeze12_out1 = [gather11_out1 as i64];
+        let constant95_out1: [i64; 1] = [-1i64];
+        let constant96_out1: [i64; 1] = [4i64];
+        let constant97_out1: [i64; 1] = [16i64];
+        let concat9_out1: [i64; 4usize] = [
+            &unsqueeze12_out1[..],
+            &constant95_out1[..],
+            &constant96_out1[..],
+            &constant97_out1[..],
+        ]
+            .concat()
+            .try_into()
+            .unwrap();
+        let reshape9_out1 = linear13_out1.reshape(concat9_out1);
+        let transpose9_out1 = reshape9_out1.permute([0, 2, 1, 3]);
+        let linear14_out1 = self.linear14.forward(layernormalization5_out1.clone());
+        let shape11_out1: [i64; 3] = {
+            let axes = &linear14_out1.clone().dims()[0..3];
+            let mut output = [0i64; 3];
+            for i in 0..3 {
+                output[i] = axes[i] as i64;
+            }
+            output
+        };
+        let gather12_out1 = shape11_out1[0] as i64;
+        let unsqueeze13_out1 = [gather12_out1 as i64];
+        let constant100_out1: [i64; 1] = [-1i64];
+        let constant101_out1: [i64; 1] = [4i64];
+        let constant102_out1: [i64; 1] = [16i64];
+        let concat10_out1: [i64; 4usize] = [
+            &unsqueeze13_out1[..],
+            &constant100_out1[..],
+            &constant101_out1[..],
+            &constant102_out1[..],
+        ]
+            .concat()
+            .try_into()
+            .unwrap();
+        let reshape10_out1 = linear14_out1.reshape(concat10_out1);
+        let transpose10_out1 = reshape10_out1.permute([0, 2, 1, 3]);
+        let linear15_out1 = self.linear15.forward(layernormalization5_out1.clone());
+        let shape12_out1: [i64; 3] = {
+            let axes = &linear15_out1.clone().dims()[0..3];
+            let mut output = [0i64; 3];
+            for i in 0..3 {
+                output[i] = axes[i] as i64;
+            }
+            output
+        };
+        let gather13_out1 = shape12_out1[0] as i64;
+        let unsqueeze14_out1 = [gather13_out1 as i64];
+        let constant105_out1: [i64; 1] = [-1i64];
+        let constant106_out1: [i64; 1] = [4i64];
+        let constant107_out1: [i64; 1] = [16i64];
+        let concat11_out1: [i64; 4usize] = [
+            &unsqueeze14_out1[..],
+            &constant105_out1[..],
+            &constant106_out1[..],
+            &constant107_out1[..],
+        ]
+            .concat()
+            .try_into()
+            .unwrap();
+        let reshape11_out1 = linear15_out1.reshape(concat11_out1);
+        let transpose11_out1 = reshape11_out1.permute([0, 2, 1, 3]);
+        let linear16_out1 = self.linear16.forward(layernormalization5_out1);
+        let shape13_out1: [i64; 3] = {
+            let axes = &linear16_out1.clone().dims()[0..3];
+            let mut output = [0i64; 3];
+            for i in 0..3 {
+                output[i] = axes[i] as i64;
+            }
+            output
+        };
+        let gather14_out1 = shape13_out1[0] as i64;
+        let unsqueeze15_out1 = [gather14_out1 as i64];
+        let constant110_out1: [i64; 1] = [-1i64];
+        let constant111_out1: [i64; 1] = [4i64];
+        let constant112_out1: [i64; 1] = [16i64];
+        let concat12_out1: [i64; 4usize] = [
+            &unsqueeze15_out1[..],
+            &constant110_out1[..],
+            &constant111_out1[..],
+            &constant112_out1[..],
+        ]
+            .concat()
+            .try_into()
+            .unwrap();
+        let reshape12_out1 = linear16_out1.reshape(concat12_out1);
+        let transpose12_out1 = reshape12_out1.permute([0, 2, 1, 3]);
+        let unsqueeze16_out1: Tensor<5> = transpose9_out1.unsqueeze_dims::<5>(&[0]);
+        let unsqueeze17_out1: Tensor<5> = transpose10_out1.unsqueeze_dims::<5>(&[0]);
+        let concat13_out1 = burn::tensor::Tensor::cat(
+            [unsqueeze16_out1, unsqueeze17_out1].into(),
+            0,
+        );
+        let unsqueeze18_out1: Tensor<5> = transpose11_out1.unsqueeze_dims::<5>(&[0]);
+        let unsqueeze19_out1: Tensor<5> = transpose12_out1.unsqueeze_dims::<5>(&[0]);
+        let concat14_out1 = burn::tensor::Tensor::cat(
+            [unsqueeze18_out1, unsqueeze19_out1].into(),
+            0,
+        );
+        (concat13_out1, concat14_out1)
     }
 }

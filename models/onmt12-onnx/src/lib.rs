@@ -14,5 +14,5 @@ mod decoder_step;
 
 retort_core::onnx_contract_model! {
     name: "onmt12-onnx",
-    graph_sha256: "bc59c054c9ad12fc5a5d85d535c9b965f2e4a484141a25525c1656ae13700655",
+    graph_sha256: "46465ada92b02011159ae8197dc4b5450c1c163b3a604d312cbb366b238b7e3d",
 }
