@@ -196,7 +196,8 @@ pub const ENCODER: Signature =
     (&[("src_ids", INT64, 2), ("src_mask", FLOAT, 2)], &[("cross_keys", FLOAT, 5), ("cross_values", FLOAT, 5)]);
 
 /// One step of R = B x W rows (grouped by source) over the self-attention cache and the
-/// sources' cross-attention keys, values and mask.
+/// sources' cross-attention keys, values and mask; it returns only its own self-attention keys
+/// and values `[L,R,H,1,Dh]`, which the caller appends to the cache.
 pub const DECODER_STEP: Signature = (
     &[
         ("tgt_ids", INT64, 2),
@@ -206,7 +207,7 @@ pub const DECODER_STEP: Signature = (
         ("cross_values", FLOAT, 5),
         ("memory_mask", FLOAT, 2),
     ],
-    &[("log_probs", FLOAT, 2), ("present_keys", FLOAT, 5), ("present_values", FLOAT, 5), ("attention", FLOAT, 3)],
+    &[("log_probs", FLOAT, 2), ("step_keys", FLOAT, 5), ("step_values", FLOAT, 5), ("attention", FLOAT, 3)],
 );
 
 /// Names, element types and ranks against the contract; the problem names the first input or
@@ -245,12 +246,12 @@ pub fn check_signature(file: &str, graph: &GraphInfo, (inputs, outputs): Signatu
     Ok(())
 }
 
-/// Graphs exported before the encoder emitted the cross-attention keys and values pass
-/// `memory` between the two: say so rather than leave a bare name mismatch.
+/// Graphs exported for the earlier contract pass `memory` between the two graphs and return
+/// the whole grown cache (`present_keys`): say so rather than leave a bare name mismatch.
 fn old_contract_hint(names: &[&str]) -> &'static str {
-    if names.contains(&"memory") {
-        " ('memory' is the earlier contract's; re-export with tools/onnx/export.py, whose encoder \
-         emits cross_keys and cross_values for the decoder step)"
+    if names.iter().any(|n| ["memory", "present_keys", "present_values"].contains(n)) {
+        " (the earlier contract's names: re-export with tools/onnx/export.py, whose encoder emits \
+         cross_keys and cross_values and whose step returns step_keys and step_values)"
     } else {
         ""
     }
@@ -294,7 +295,7 @@ mod tests {
         g.inputs.insert(3, ValueInfo { name: "memory".into(), elem_type: FLOAT, rank: Some(3) });
         let m = problem(&g, DECODER_STEP);
         assert!(m.starts_with("step.onnx: does not follow Retort's ONNX contract: input 'cross_keys'"), "{m}");
-        assert!(m.contains("(float32, rank 5) is missing") && m.contains("'memory' is the earlier contract's"), "{m}");
+        assert!(m.contains("(float32, rank 5) is missing") && m.contains("the earlier contract's names"), "{m}");
     }
 
     #[test]
@@ -306,6 +307,11 @@ mod tests {
         let mut g = graph(DECODER_STEP);
         g.outputs.push(ValueInfo { name: "hidden".into(), elem_type: FLOAT, rank: Some(3) });
         assert!(problem(&g, DECODER_STEP).contains("unexpected output 'hidden'"));
+
+        let mut g = graph(DECODER_STEP);
+        g.outputs[1].name = "present_keys".into();
+        let m = problem(&g, DECODER_STEP);
+        assert!(m.contains("output 'step_keys' (float32, rank 5) is missing") && m.contains("earlier contract"), "{m}");
 
         let mut g = graph(DECODER_STEP);
         g.inputs.swap(3, 4);

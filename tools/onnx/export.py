@@ -7,7 +7,8 @@
   decoder_step.onnx  tgt_ids [R,1] int64 (the last target token of each row),
                      past_keys / past_values [L,R,H,T,Dh] (self-attention cache, T may be 0),
                      cross_keys / cross_values [L,B,H,S,Dh], memory_mask [B,S]
-                     -> log_probs [R,V], present_keys / present_values [L,R,H,T+1,Dh],
+                     -> log_probs [R,V], step_keys / step_values [L,R,H,1,Dh] (this step's
+                        self-attention keys and values: the caller appends them to its cache),
                         attention [R,H,S] (last decoder layer's cross-attention)
 
 R = B x W: the rows come grouped by source, W (the beam width) consecutive rows each, so row
@@ -178,6 +179,16 @@ class ContractModel(torch.nn.Module):
         b = x.shape[0]
         return x.transpose(1, 2).reshape(b, -1, self.d)
 
+    def attend_cached(self, q, past_k, past_v, k, v):
+        """Self-attention of one step over the cache and the step's own key and value, without
+        concatenating them: a concatenation would copy the whole cache in every layer at every
+        step. Only the [R,H,1,T+1] scores are joined for the softmax."""
+        scale = 1.0 / math.sqrt(self.dh)
+        t = past_k.shape[2]
+        scores = torch.cat([torch.matmul(q, past_k.transpose(2, 3)), torch.matmul(q, k.transpose(2, 3))], dim=-1)
+        p = torch.softmax(scores * scale, dim=-1)
+        return torch.matmul(p[..., :t], past_v) + p[..., t : t + 1] * v
+
     def cross_kv(self, memory):
         """Every decoder layer's cross-attention keys and values, [L,B,H,S,Dh] each: what the
         encoder graph emits, so no decoder step recomputes them from the memory."""
@@ -229,19 +240,18 @@ class ContractModel(torch.nn.Module):
     def step(self, tgt_ids, past_keys, past_values, cross_keys, cross_values, memory_mask):
         t = past_keys.shape[3]
         x = F.embedding(tgt_ids, self.w["tgt_emb"]) * self.s["embedding_scale"] + self.w["dec.pos"][t : t + 1]
-        bias = self.mask_bias(memory_mask)
         # [B,1,1,S]: one row per source, broadcast over its W rows by `cross_attend`
+        bias = self.mask_bias(memory_mask)
         keys, values, attn = [], [], None
         for i in range(self.s["decoder_layers"]):
             p = f"dec.layers.{i}"
 
             def sa(h, p=p, i=i):
                 q, k, v = (self.heads_of(self.lin(f"{p}.self_attn.{c}", h)) for c in "qkv")
-                k = torch.cat([past_keys[i], k], dim=2)
-                v = torch.cat([past_values[i], v], dim=2)
                 keys.append(k)
                 values.append(v)
-                return self.lin(f"{p}.self_attn.o", self.join(self.attend(q, k, v, None)[0]))
+                ctx = self.attend_cached(q, past_keys[i], past_values[i], k, v)
+                return self.lin(f"{p}.self_attn.o", self.join(ctx))
 
             def ca(h, p=p, i=i):
                 nonlocal attn
@@ -255,6 +265,7 @@ class ContractModel(torch.nn.Module):
         if self.pre:
             x = self.norm("dec.norm", x)
         logits = self.lin("generator", x[:, 0])
+        # only this step's keys and values: the caller appends them to its cache
         return (
             torch.log_softmax(logits, dim=-1),
             torch.stack(keys, 0),
@@ -279,6 +290,11 @@ class StepGraph(torch.nn.Module):
 
     def forward(self, tgt_ids, past_keys, past_values, cross_keys, cross_values, memory_mask):
         return self.m.step(tgt_ids, past_keys, past_values, cross_keys, cross_values, memory_mask)
+
+
+def grow(cache, step):
+    """The self-attention cache [L,R,H,T,Dh] with a step's keys or values [L,R,H,1,Dh] added."""
+    return torch.cat([cache, step], dim=3)
 
 
 def empty_cache(m, rows):
@@ -312,7 +328,7 @@ def export(m, out_dir):
         torch.onnx.export(
             StepGraph(m), (tgt, pk, pv, ck, cv, mask), str(out_dir / "decoder_step.onnx"),
             input_names=["tgt_ids", "past_keys", "past_values", "cross_keys", "cross_values", "memory_mask"],
-            output_names=["log_probs", "present_keys", "present_values", "attention"],
+            output_names=["log_probs", "step_keys", "step_values", "attention"],
             dynamic_axes={
                 "tgt_ids": {0: "R"},
                 "past_keys": {1: "R", 3: "T"},
@@ -321,8 +337,8 @@ def export(m, out_dir):
                 "cross_values": {1: "B", 3: "S"},
                 "memory_mask": {0: "B", 1: "S"},
                 "log_probs": {0: "R"},
-                "present_keys": {1: "R", 3: "T1"},
-                "present_values": {1: "R", 3: "T1"},
+                "step_keys": {1: "R"},
+                "step_values": {1: "R"},
                 "attention": {0: "R", 2: "S"},
             },
             opset_version=OPSET, do_constant_folding=True, dynamo=False,
@@ -352,7 +368,8 @@ def check_annalog(m, ckpt, vocab):
         pv = pk.clone()
         worst = 0.0
         for t in range(trg.shape[1]):
-            lp, pk, pv, attn = m.step(trg[:, t : t + 1], pk, pv, ck, cv, mask)
+            lp, sk, sv, attn = m.step(trg[:, t : t + 1], pk, pv, ck, cv, mask)
+            pk, pv = grow(pk, sk), grow(pv, sv)
             worst = max(worst, (lp - want[:, t]).abs().max().item())
             worst = max(worst, (attn - want_attn[:, :, t]).abs().max().item())
     print(f"contract module vs ANNalog's model: max |diff| {worst:.2e}")
@@ -379,7 +396,7 @@ def check_grouped_rows(m):
             a = m.step(ids, *caches[0], *grouped, mask)
             b = m.step(ids, *caches[1], *copied, mask_copied)
             worst = max([worst] + [(x - y).abs().max().item() for x, y in zip(a, b)])
-            caches = [(a[1], a[2]), (b[1], b[2])]
+            caches = [(grow(c[0], o[1]), grow(c[1], o[2])) for c, o in zip(caches, (a, b))]
     print(f"grouped rows vs one source copy per row: max |diff| {worst:.2e}")
     if worst > 1e-4:
         sys.exit("grouped rows do not decode like rows with their own source copies")
@@ -387,6 +404,7 @@ def check_grouped_rows(m):
 
 def check_onnx_matches(m, out_dir):
     try:
+        import numpy as np
         import onnxruntime as ort
     except ImportError:
         print("onnxruntime not installed: skipping the ONNX Runtime check")
@@ -404,12 +422,12 @@ def check_onnx_matches(m, out_dir):
     for tok in [2, 5, 6]:
         ids = torch.full((4, 1), tok).numpy()
         feed = {"tgt_ids": ids, "past_keys": pk, "past_values": pv, "cross_keys": ck, "cross_values": cv}
-        lp, pk2, pv2, at = dec.run(None, {**feed, "memory_mask": mask.numpy()})
+        lp, sk, sv, at = dec.run(None, {**feed, "memory_mask": mask.numpy()})
         with torch.no_grad():
             args = [torch.from_numpy(x) for x in feed.values()]
             w = m.step(*args, mask)
         print("onnxruntime step max |diff|", abs(lp - w[0].numpy()).max())
-        pk, pv = pk2, pv2
+        pk, pv = np.concatenate([pk, sk], axis=3), np.concatenate([pv, sv], axis=3)
 
 
 def main():

@@ -5,10 +5,13 @@
 //!
 //! The encoder graph emits every decoder layer's cross-attention keys and values once per
 //! source; the step graph broadcasts them over the source's rows (rows come grouped, `width`
-//! consecutive rows per source), so a step neither recomputes nor copies them.
+//! consecutive rows per source), so a step neither recomputes nor copies them. The step reads
+//! the self-attention cache without growing it and returns only its own keys and values; the
+//! cache is appended to here, once per step, rather than concatenated in every layer.
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
+use self::cache::StepCache;
 use super::{AttentionKind, Seq2SeqModel, StepOutput};
 use crate::bundle::Bundle;
 use crate::error::{Error, Result};
@@ -23,13 +26,13 @@ pub trait ContractGraphs: Send + Sync + Sized + 'static {
     fn encode(&self, ids: Tensor<2, Int>, mask: Tensor<2>) -> (Tensor<5>, Tensor<5>);
     /// `decoder_step.onnx`: each row's last token `[R,1]`, the self-attention cache
     /// `[L,R,H,T,Dh]`, the sources' cross-attention keys and values `[L,B,H,S,Dh]` and mask
-    /// `[B,S]` (R = B x width, rows grouped by source) to (log-probabilities, present keys,
-    /// present values, last layer's cross-attention `[R,H,S]`).
-    fn step(&self, ids: Tensor<2, Int>, cache: SelfCache, cross: &CrossKv) -> StepTensors;
+    /// `[B,S]` (R = B x width, rows grouped by source) to (log-probabilities, this step's
+    /// self-attention keys and values `[L,R,H,1,Dh]`, last layer's cross-attention `[R,H,S]`).
+    fn step(&self, ids: Tensor<2, Int>, cache: &SelfCache, cross: &CrossKv) -> StepTensors;
 }
 
-/// The self-attention cache of every row, `[layers, rows, heads, steps, head_dim]`.
-#[derive(Clone)]
+/// Self-attention keys and values of every row, `[layers, rows, heads, steps, head_dim]`: the
+/// cache, or (one step) what a step adds to it.
 pub struct SelfCache {
     pub keys: Tensor<5>,
     pub values: Tensor<5>,
@@ -43,11 +46,11 @@ pub struct CrossKv {
     pub mask: Tensor<2>,
 }
 
-/// What a step graph returns: log-probabilities `[R,V]`, the grown cache, and the last
-/// decoder layer's cross-attention `[R,H,S]`.
+/// What a step graph returns: log-probabilities `[R,V]`, the step's self-attention keys and
+/// values (one step), and the last decoder layer's cross-attention `[R,H,S]`.
 pub struct StepTensors {
     pub log_probs: Tensor<2>,
-    pub cache: SelfCache,
+    pub added: SelfCache,
     pub attention: Tensor<3>,
 }
 
@@ -66,7 +69,7 @@ pub struct OnnxState {
     sources: usize,
     cross: CrossKv,
     src_max: usize,
-    cache: SelfCache,
+    cache: StepCache,
     step: usize,
 }
 
@@ -92,12 +95,12 @@ impl<G: ContractGraphs> OnnxModel<G> {
 
     /// A graph that does not follow the contract's shapes (e.g. one exported for another beam
     /// grouping) must fail here, not in the search reading its outputs.
-    fn check_step_shapes(&self, out: &StepTensors, rows: usize, steps: usize, src_len: usize) -> Result<()> {
+    fn check_step_shapes(&self, out: &StepTensors, rows: usize, src_len: usize) -> Result<()> {
         let (l, h, dh) = (self.spec.decoder_layers, self.spec.heads, self.spec.head_dim());
         let expected: [(&str, Vec<usize>, Vec<usize>); 4] = [
             ("log_probs", out.log_probs.dims().to_vec(), vec![rows, self.spec.tgt_vocab_size]),
-            ("present_keys", out.cache.keys.dims().to_vec(), vec![l, rows, h, steps, dh]),
-            ("present_values", out.cache.values.dims().to_vec(), vec![l, rows, h, steps, dh]),
+            ("step_keys", out.added.keys.dims().to_vec(), vec![l, rows, h, 1, dh]),
+            ("step_values", out.added.values.dims().to_vec(), vec![l, rows, h, 1, dh]),
             ("attention", out.attention.dims().to_vec(), vec![rows, h, src_len]),
         ];
         match expected.into_iter().find(|(_, got, want)| got != want) {
@@ -167,13 +170,12 @@ impl<G: ContractGraphs> Seq2SeqModel for OnnxModel<G> {
                 values.dims()
             )));
         }
-        let empty = Tensor::<5>::zeros([l, b * width, h, 0, dh], &self.device);
         Ok(OnnxState {
             width,
             sources: b,
             cross: CrossKv { keys, values, mask },
             src_max: s,
-            cache: SelfCache { keys: empty.clone(), values: empty },
+            cache: StepCache::empty(l, b * width, h, dh, &self.device),
             step: 0,
         })
     }
@@ -192,10 +194,10 @@ impl<G: ContractGraphs> Seq2SeqModel for OnnxModel<G> {
         self.check_ids(tokens, self.spec.tgt_vocab_size, "target")?;
         let ids: Vec<i64> = tokens.iter().map(|&t| t as i64).collect();
         let ids: Tensor<2, Int> = Tensor::from_data(TensorData::new(ids, [rows, 1]), &self.device);
-        let out = self.graphs.step(ids, st.cache.clone(), &st.cross);
-        self.check_step_shapes(&out, rows, st.step + 1, st.src_max)?;
-        let StepTensors { log_probs, cache, attention: attn } = out;
-        st.cache = cache;
+        let out = self.graphs.step(ids, st.cache.current()?, &st.cross);
+        self.check_step_shapes(&out, rows, st.src_max)?;
+        let StepTensors { log_probs, added, attention: attn } = out;
+        st.cache.add_step(added);
         st.step += 1;
         let attention = match attention {
             None => None,
@@ -217,12 +219,7 @@ impl<G: ContractGraphs> Seq2SeqModel for OnnxModel<G> {
         if rows.chunks(width).zip(&new_items).any(|(c, &it)| c.iter().any(|&r| r / width != it)) {
             return Err(Error::Model("reorder mixes hypotheses of different inputs".into()));
         }
-        // Greedy search keeps its rows in place until an input finishes: no copy then.
-        if rows.len() != old_rows || rows.iter().enumerate().any(|(i, &r)| r != i) {
-            let idx = self.rows_index(rows);
-            st.cache.keys = st.cache.keys.clone().select(1, idx.clone());
-            st.cache.values = st.cache.values.clone().select(1, idx);
-        }
+        st.cache.keep_rows(rows);
         // Sources move only when the set of live inputs changes (an input finished): beams
         // moving within an input share its keys and values as they are.
         if new_items.len() != st.sources || new_items.iter().enumerate().any(|(i, &it)| it != i) {
@@ -235,6 +232,9 @@ impl<G: ContractGraphs> Seq2SeqModel for OnnxModel<G> {
         Ok(())
     }
 }
+
+#[path = "onnx_cache.rs"]
+mod cache;
 
 #[cfg(test)]
 #[path = "onnx_model_tests.rs"]
@@ -276,20 +276,20 @@ macro_rules! onnx_contract_model {
             fn step(
                 &self,
                 ids: ::burn::tensor::Tensor<2, ::burn::tensor::Int>,
-                cache: $crate::model::onnx_model::SelfCache,
+                cache: &$crate::model::onnx_model::SelfCache,
                 cross: &$crate::model::onnx_model::CrossKv,
             ) -> $crate::model::onnx_model::StepTensors {
                 let (log_probs, keys, values, attention) = self.decoder.forward(
                     ids,
-                    cache.keys,
-                    cache.values,
+                    cache.keys.clone(),
+                    cache.values.clone(),
                     cross.keys.clone(),
                     cross.values.clone(),
                     cross.mask.clone(),
                 );
                 $crate::model::onnx_model::StepTensors {
                     log_probs,
-                    cache: $crate::model::onnx_model::SelfCache { keys, values },
+                    added: $crate::model::onnx_model::SelfCache { keys, values },
                     attention,
                 }
             }

@@ -1,6 +1,7 @@
 //! The contract model's bookkeeping against a fake pair of graphs that makes it visible: the
 //! encoder writes each source's first token into its keys, and the step reports, per row, the
-//! key of the source it was handed and the sum of the tokens in its cache.
+//! key of the source it was handed and the sum of the tokens in its cache and its own token
+//! (each step's keys are its tokens).
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
@@ -38,7 +39,7 @@ impl ContractGraphs for Fake {
         (keys.clone(), keys)
     }
 
-    fn step(&self, ids: Tensor<2, Int>, cache: SelfCache, cross: &CrossKv) -> StepTensors {
+    fn step(&self, ids: Tensor<2, Int>, cache: &SelfCache, cross: &CrossKv) -> StepTensors {
         let [l, b, h, s, dh] = cross.keys.dims();
         let rows = ids.dims()[0];
         let width = rows / b;
@@ -46,19 +47,18 @@ impl ContractGraphs for Fake {
         let tokens: Vec<f32> = host(ids.float());
         let new: Vec<f32> = (0..l).flat_map(|_| tokens.iter().flat_map(|&t| std::iter::repeat_n(t, h * dh))).collect();
         let new = Tensor::<5>::from_data(TensorData::new(new, [l, rows, h, 1, dh]), &ids_device());
-        let keys = Tensor::cat(vec![cache.keys, new.clone()], 3);
-        let values = Tensor::cat(vec![cache.values, new], 3);
-        let steps = keys.dims()[3];
-        let history = host(keys.clone().narrow(0, 0, 1));
+        let steps = cache.keys.dims()[3];
+        let history = host(cache.keys.clone().narrow(0, 0, 1));
         let mut log_probs = vec![0f32; rows * VOCAB];
         for r in 0..rows {
             log_probs[r * VOCAB] = source_key[r / width];
-            log_probs[r * VOCAB + 1] = (0..steps).map(|t| history[(r * h * steps + t) * dh]).sum();
+            let past: f32 = (0..steps).map(|t| history[(r * h * steps + t) * dh]).sum();
+            log_probs[r * VOCAB + 1] = past + tokens[r];
         }
         let cols = if self.bad_attention { s + 1 } else { s };
         StepTensors {
             log_probs: Tensor::from_data(TensorData::new(log_probs, [rows, VOCAB]), &ids_device()),
-            cache: SelfCache { keys, values },
+            added: SelfCache { keys: new.clone(), values: new },
             attention: Tensor::zeros([rows, h, cols], &ids_device()),
         }
     }
@@ -96,6 +96,11 @@ fn rows_read_their_source_through_reorders() {
     m.reorder(&mut st, &[0, 1, 2, 3]).expect("reorder");
     let got = step(&m, &mut st, &[0, 0, 0, 0]);
     assert_eq!(got, [(7., 7.), (7., 7.), (6., 5.), (6., 4.)]);
+    // two reorders before a step compose: the first pair swaps back, the second stays swapped
+    m.reorder(&mut st, &[1, 0, 3, 2]).expect("reorder");
+    m.reorder(&mut st, &[1, 0, 2, 3]).expect("reorder");
+    let got = step(&m, &mut st, &[0, 0, 0, 0]);
+    assert_eq!(got, [(7., 7.), (7., 7.), (6., 4.), (6., 5.)]);
 }
 
 #[test]

@@ -14,5 +14,5 @@ mod decoder_step;
 
 retort_core::onnx_contract_model! {
     name: "annalog-onnx",
-    graph_sha256: "b88413c36de26420ffc8bf7aa00d5cf158ecbb32e8943d32c8df4305d994f1ee",
+    graph_sha256: "883226842928e931173a0e4e8ad4d92b391d2d5ecd1e6eeb626400a483c45a10",
 }

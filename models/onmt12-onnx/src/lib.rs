@@ -14,5 +14,5 @@ mod decoder_step;
 
 retort_core::onnx_contract_model! {
     name: "onmt12-onnx",
-    graph_sha256: "46465ada92b02011159ae8197dc4b5450c1c163b3a604d312cbb366b238b7e3d",
+    graph_sha256: "5db55579ba68bb973e5fcb960ef6b46cd9fe13ed4232e2100fcbccfafb63b5c6",
 }
