@@ -3,7 +3,9 @@
 //! keeps, drops and repeats rows. Both are applied together when the next step needs the
 //! cache, in one pass that writes each kept row's history followed by its new step: the cache
 //! is copied once per step, where a concatenation then a row selection would copy it twice
-//! (and burn's selection zero-fills its output first).
+//! (and burn's selection zero-fills its output first). The pass writes into the buffer the
+//! previous pass read from: a fresh allocation of a growing cache is a fresh mapping at every
+//! step, and its page faults cost as much as the copy.
 
 use burn::tensor::{Device, Tensor, TensorData};
 
@@ -17,6 +19,8 @@ pub struct StepCache {
     /// For each row of the next step, the row of `cache` (and `added`) it continues; `None`
     /// while rows stay put.
     parents: Option<Vec<usize>>,
+    /// Buffers of earlier passes, reused for the next (keys, values).
+    spare: [Vec<f32>; 2],
     device: Device,
 }
 
@@ -28,6 +32,7 @@ impl StepCache {
             cache: SelfCache { keys: empty.clone(), values: empty },
             added: None,
             parents: None,
+            spare: [Vec::new(), Vec::new()],
             device: device.clone(),
         }
     }
@@ -63,14 +68,20 @@ impl StepCache {
         let placeholder = || Tensor::<5>::zeros([0; 5], &self.device);
         let keys = std::mem::replace(&mut self.cache.keys, placeholder());
         let values = std::mem::replace(&mut self.cache.values, placeholder());
-        self.cache.keys = self.merge(keys, added_keys, parents.as_deref())?;
-        self.cache.values = self.merge(values, added_values, parents.as_deref())?;
+        self.cache.keys = self.merge(keys, added_keys, parents.as_deref(), 0)?;
+        self.cache.values = self.merge(values, added_values, parents.as_deref(), 1)?;
         Ok(&self.cache)
     }
 
     /// `old` `[l, r, h, t, dh]` with each kept row's step from `added` `[l, r, h, 1, dh]`
-    /// appended, rows in the order of `parents`.
-    fn merge(&self, old: Tensor<5>, added: Option<Tensor<5>>, parents: Option<&[usize]>) -> Result<Tensor<5>> {
+    /// appended, rows in the order of `parents`, written into spare buffer `spare`.
+    fn merge(
+        &mut self,
+        old: Tensor<5>,
+        added: Option<Tensor<5>>,
+        parents: Option<&[usize]>,
+        spare: usize,
+    ) -> Result<Tensor<5>> {
         let [l, r, h, t, dh] = old.dims();
         // the model holds the only reference now, so these take the buffers without copying
         let old = to_host(old, "self-attention cache")?;
@@ -84,7 +95,10 @@ impl StepCache {
             }
         };
         let steps = t + usize::from(added.is_some());
-        let mut out = Vec::with_capacity(l * rows.len() * h * steps * dh);
+        let mut out = std::mem::take(&mut self.spare[spare]);
+        out.clear();
+        // grows geometrically: the cache grows by a step at a time
+        out.reserve(l * rows.len() * h * steps * dh);
         for layer in 0..l {
             for &row in rows {
                 for head in 0..h {
@@ -96,6 +110,8 @@ impl StepCache {
                 }
             }
         }
-        Ok(Tensor::from_data(TensorData::new(out, [l, rows.len(), h, steps, dh]), &self.device))
+        let shape = [l, rows.len(), h, steps, dh];
+        self.spare[spare] = old;
+        Ok(Tensor::from_data(TensorData::new(out, shape), &self.device))
     }
 }
