@@ -6,10 +6,17 @@
 # that reproduces it.
 # Usage: scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]   (default: 10 s, every target)
 #        scripts/fuzz.sh 600 pickle_vm                      (a longer run of one target)
+#        scripts/fuzz.sh --build-only                       (builds the targets, runs none;
+#                                                            scripts/test.sh's build phase)
 # Targets: pickle_vm torch_zip torch_legacy ct2_model_bin bundle tokenizer lambda_event
 set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 
+BUILD_ONLY=0
+if [ "${1:-}" = --build-only ]; then
+  BUILD_ONLY=1
+  shift
+fi
 SECONDS_PER_TARGET=${1:-10}
 shift || true
 TARGETS=("$@")
@@ -46,6 +53,7 @@ BUILD=(cargo build --release --bins --target "$HOST")
 echo "== building the fuzz targets: ${BUILD[*]}"
 "${BUILD[@]}"
 BIN_DIR=target/$HOST/release
+[ "$BUILD_ONLY" -eq 0 ] || exit 0
 
 # The ct2_model_bin target writes its model directory under TMPDIR.
 export TMPDIR=$PWD/target/tmp

@@ -6,6 +6,9 @@
 #
 # Usage: scripts/test-lambda.sh            (all)
 #        SKIP_AARCH64=1 scripts/test-lambda.sh
+#        scripts/test-lambda.sh --prepare  (installs aws-sam-cli only)
+#        scripts/test-lambda.sh --build-arm64  (the arm64 cross build only)
+# (scripts/test.sh runs --prepare and --build-arm64 in its build phase, beside other builds.)
 # Needs the workspace's release build (target/release/bootstrap from host-lambda, lambda-emulator
 # from dev-tools, retort from host-cli); installs
 # aws-sam-cli into .venv-sam and qemu-user-static with apt when missing.
@@ -18,17 +21,36 @@ RETORT_LOG_TAG=test-lambda
 # shellcheck source-path=SCRIPTDIR source=lib-toolchain.sh
 . scripts/lib-toolchain.sh
 
+# The arm64 bootstrap, in the arm64-check profile (Cargo.toml): release semantics,
+# unoptimised: ~4x cheaper to cross-build. retort-python's library is built with it (without default features, as the aarch64 wheel check
+# builds it): cargo then resolves the dependencies' features once for both, and
+# scripts/build-wheel-aarch64.sh --profile arm64-check reuses them instead of compiling every
+# dependency for aarch64 a second time (the two builds alone differ in 24 units: uuid, nom, ...).
+# PYO3_BUILD_EXTENSION_MODULE as maturin sets it: no libpython to link, and the same pyo3 build.
+build_arm64() {
+    PYO3_BUILD_EXTENSION_MODULE=1 scripts/build-aarch64.sh -p retort-lambda --profile arm64-check -- --lib --bins \
+        -p retort-python --locked --no-default-features >&2
+}
+ensure_sam() {
+    .venv-sam/bin/sam --version >/dev/null 2>&1 && return 0
+    log "installing aws-sam-cli into .venv-sam"
+    python3 -m venv .venv-sam
+    .venv-sam/bin/pip install -q --upgrade pip
+    .venv-sam/bin/pip install -q aws-sam-cli
+}
+case "${1:-}" in
+    --prepare) ensure_sam; exit 0 ;;
+    --build-arm64) build_arm64; exit 0 ;;
+    "") ;;
+    *) log "unknown argument $1"; exit 2 ;;
+esac
+
 for bin in bootstrap lambda-emulator retort; do
     [ -x "target/release/$bin" ] || { log "target/release/$bin missing: run cargo build --release --workspace first"; exit 1; }
 done
 
 # 1. SAM template
-if ! .venv-sam/bin/sam --version >/dev/null 2>&1; then
-    log "installing aws-sam-cli into .venv-sam"
-    python3 -m venv .venv-sam
-    .venv-sam/bin/pip install -q --upgrade pip
-    .venv-sam/bin/pip install -q aws-sam-cli
-fi
+ensure_sam
 log "sam validate --lint ($(.venv-sam/bin/sam --version))"
 AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 SAM_CLI_TELEMETRY=0 \
     .venv-sam/bin/sam validate --lint --template host-lambda/template.yaml >&2
@@ -51,14 +73,7 @@ if [ "${SKIP_AARCH64:-0}" = 1 ]; then
     exit 0
 fi
 command -v qemu-aarch64-static >/dev/null || retort_apt_install qemu-user-static
-# The arm64-check profile (Cargo.toml): release semantics, unoptimised: ~4x cheaper to cross-build.
-# retort-python's library is built with it (without default features, as the aarch64 wheel check
-# builds it): cargo then resolves the dependencies' features once for both, and
-# scripts/build-wheel-aarch64.sh --profile arm64-check reuses them instead of compiling every
-# dependency for aarch64 a second time (the two builds alone differ in 24 units: uuid, nom, ...).
-# PYO3_BUILD_EXTENSION_MODULE as maturin sets it: no libpython to link, and the same pyo3 build.
-PYO3_BUILD_EXTENSION_MODULE=1 scripts/build-aarch64.sh -p retort-lambda --profile arm64-check -- --lib --bins -p retort-python \
-    --locked --no-default-features >&2
+build_arm64
 arm_bin="$root/target/aarch64/aarch64-unknown-linux-gnu/arm64-check/bootstrap"
 retort_check_glibc "$arm_bin" arm64
 wrapper="$root/target/dist/bootstrap-arm64-qemu"

@@ -5,6 +5,7 @@
 # parity with the CLI, argument errors, threads, streaming, import, the default model.
 #
 # Usage: scripts/test-python.sh [pytest args...]
+#        scripts/test-python.sh --prepare   (the venv only)
 # Needs python3 (>= 3.9, with venv) and target/release/retort (the CLI the parity tests compare
 # with; built when missing). Installs maturin and pytest into <target>/python-venv when missing.
 set -euo pipefail
@@ -25,6 +26,8 @@ if ! "$venv/bin/maturin" --version 2>/dev/null | grep -qx "maturin $MATURIN_VERS
     python3 -m venv "$venv"
     "$venv/bin/pip" install -q "maturin==$MATURIN_VERSION" "pytest==$PYTEST_VERSION"
 fi
+# --prepare: the venv only (scripts/test.sh's build phase installs it beside the builds).
+[ "${1:-}" != --prepare ] || exit 0
 
 if [ ! -x "$target/release/retort" ]; then
     log "building the CLI the parity tests compare with"

@@ -7,6 +7,7 @@
 # page's) goes to target/web-onnx (same target dir and profile: only retort-wasm and the model
 # crate are compiled again; no wasm-opt) and is checked against the CLI and PyTorch.
 # Usage: scripts/test-web.sh   (RETORT_SKIP_WEB_BUILD=1 reuses an existing web/pkg)
+#        scripts/test-web.sh --build-only   (the two engines and web/node_modules, no tests)
 set -euo pipefail
 
 # shellcheck disable=SC2034 # read by lib-toolchain.sh
@@ -28,6 +29,7 @@ if [ "${RETORT_SKIP_WEB_BUILD:-0}" != 1 ] || [ ! -f "$onnx_pkg/retort_wasm_bg.wa
     RETORT_WEB_PKG="$onnx_pkg" RETORT_WASM_OPT=0 RETORT_WEB_ASSETS=0 scripts/build-web.sh --features onnx-annalog
 fi
 (cd web && { [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund; })
+[ "${1:-}" != --build-only ] || exit 0
 # The tests need only the CLI. --workspace keeps the feature set of scripts/test.sh's
 # `cargo test --workspace` (features are unified over the selected packages), so burn is not
 # compiled a second time as it would be for `-p retort-cli`; --bin retort builds only the

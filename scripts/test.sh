@@ -35,8 +35,72 @@ export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
 step "feature pins: the wheel and CLI builds will reuse the workspace build (scripts/check-feature-pins.sh)"
 scripts/check-feature-pins.sh
 
-step "native: clippy -D warnings, unit, golden and end-to-end tests, Lambda through its emulator (release profile, one build)"
-# --all-targets as clippy would lint them: every test, example and binary.
+# Build phase: the independent builds run side by side, each lane writing its own log (printed,
+# whole, when the lane ends). On CI's 2 cores one build alone leaves a core idle for minutes
+# (burn-flex is one 3-6 minute crate; the wasm and Lambda links are single-threaded LTO), and
+# the installs wait on the network; side by side they fill those gaps. The tests run after,
+# on a quiet machine, in the order below; every build they start is then a no-op.
+ci_logs=target/ci-logs
+mkdir -p "$ci_logs"
+declare -A lane_pid lane_start
+lane() { # lane NAME COMMAND...
+    local name="$1"
+    shift
+    set -m # its own process group, so that the trap below stops the whole lane
+    "$@" >"$ci_logs/$name.log" 2>&1 &
+    lane_pid[$name]=$!
+    set +m
+    lane_start[$name]=$SECONDS
+}
+join_lane() { # join_lane NAME: waits for it and prints its log; a failed lane fails the suite
+    local name="$1" status=0
+    wait "${lane_pid[$name]}" || status=$?
+    step "build lane '$name' done: status $status, $((SECONDS - lane_start[$name])) s (log: $ci_logs/$name.log)"
+    cat "$ci_logs/$name.log"
+    [ "$status" -eq 0 ] || { echo "build lane '$name' failed" >&2; exit 1; }
+}
+# A failed step leaves no lane building behind it.
+trap 'for p in "${lane_pid[@]}"; do kill -- "-$p" 2>/dev/null || true; done' EXIT
+
+native_lane() {
+    # --all-targets as clippy would lint them: every test, example and binary.
+    cargo test --release --workspace --all-targets --locked --no-run
+    if [ "${SKIP_FUZZ:-0}" != 1 ]; then scripts/fuzz.sh --build-only; fi
+}
+cross_lane() {
+    # Every apt package of the later steps, here, before anything else may call apt (one dpkg
+    # at a time): the Debian toolchain (wasm32, aarch64), qemu, the cross linker, Chromium.
+    [ "${SKIP_WASM:-0}" != 1 ] || [ "${SKIP_AARCH64:-0}" != 1 ] || return 0
+    (
+        RETORT_LOG_TAG=test
+        . scripts/lib-toolchain.sh
+        retort_ensure_debian_rust
+        pkgs=()
+        [ "${SKIP_WASM:-0}" = 1 ] || pkgs+=(chromium)
+        [ "${SKIP_AARCH64:-0}" = 1 ] || pkgs+=(qemu-user-static gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
+        [ "${#pkgs[@]}" -eq 0 ] || retort_apt_install "${pkgs[@]}"
+    )
+    if [ "${SKIP_WASM:-0}" != 1 ]; then
+        scripts/test-web.sh --build-only
+    fi
+    if [ "${SKIP_AARCH64:-0}" != 1 ]; then
+        # (the aarch64 wheel builds in its check below, on this build's dependencies)
+        scripts/test-lambda.sh --build-arm64
+    fi
+}
+prepare_lane() {
+    scripts/test-python.sh --prepare
+    scripts/test-lambda.sh --prepare
+}
+step "build phase: native tests + fuzz targets | wasm32 + aarch64 (Debian toolchain) | Python and SAM venvs, side by side"
+lane native native_lane
+lane cross cross_lane
+lane prepare prepare_lane
+join_lane prepare
+join_lane native
+join_lane cross
+
+step "native: clippy -D warnings (in the build above), unit, golden and end-to-end tests, Lambda through its emulator"
 cargo test --release --workspace --all-targets --locked
 
 step "Python: the retort wheel (maturin, reusing the release build above) and its pytest suite"
@@ -61,9 +125,8 @@ if [ "${SKIP_AARCH64:-0}" != 1 ]; then
 fi
 
 if [ "${SKIP_WASM:-0}" != 1 ]; then
-  # One wasm build: test-web.sh builds retort-wasm (and so the core) with the web's size
-  # profile; a separate build of retort-core would compile burn a second time.
-  step "browser: the wasm32 build, wasm engine vs native on the golden fixtures (node), the demo page in headless Chromium"
-  scripts/test-web.sh
+  # The two wasm engines were built in the build phase (test-web.sh --build-only).
+  step "browser: wasm engine vs native on the golden fixtures (node), the demo page in headless Chromium"
+  RETORT_SKIP_WEB_BUILD=1 scripts/test-web.sh
 fi
 step "all tests passed"
