@@ -25,7 +25,9 @@ if [ "$build" -eq 1 ]; then
     cargo build --release --locked --workspace --features retort-cli/onnx-annalog >&2
 fi
 retort=target/release/retort
-"$retort" inspect fixtures/annalog/annalog-onnx.retort | grep -q 'included in this build' \
+# read the whole report first: `grep -q` leaving the pipe early would fail `inspect` (pipefail)
+report=$("$retort" inspect fixtures/annalog/annalog-onnx.retort)
+grep -q 'included in this build' <<<"$report" \
     || { log "$retort lacks the onnx-annalog feature (drop --skip-build)"; exit 1; }
 python3 -c '
 import json, sys

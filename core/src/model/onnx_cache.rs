@@ -68,50 +68,59 @@ impl StepCache {
         let placeholder = || Tensor::<5>::zeros([0; 5], &self.device);
         let keys = std::mem::replace(&mut self.cache.keys, placeholder());
         let values = std::mem::replace(&mut self.cache.values, placeholder());
-        self.cache.keys = self.merge(keys, added_keys, parents.as_deref(), 0)?;
-        self.cache.values = self.merge(values, added_values, parents.as_deref(), 1)?;
+        let [spare_keys, spare_values] = std::mem::take(&mut self.spare);
+        let parents = parents.as_deref();
+        let merge_keys = || merge(keys, added_keys, parents, spare_keys);
+        let merge_values = || merge(values, added_values, parents, spare_values);
+        // keys and values are independent: two threads' work where the host has them
+        #[cfg(feature = "parallel")]
+        let (keys, values) = rayon::join(merge_keys, merge_values);
+        #[cfg(not(feature = "parallel"))]
+        let (keys, values) = (merge_keys(), merge_values());
+        let ((keys, spare_keys), (values, spare_values)) = (keys?, values?);
+        self.spare = [spare_keys, spare_values];
+        let device = &self.device;
+        self.cache.keys = Tensor::from_data(keys, device);
+        self.cache.values = Tensor::from_data(values, device);
         Ok(&self.cache)
     }
+}
 
-    /// `old` `[l, r, h, t, dh]` with each kept row's step from `added` `[l, r, h, 1, dh]`
-    /// appended, rows in the order of `parents`, written into spare buffer `spare`.
-    fn merge(
-        &mut self,
-        old: Tensor<5>,
-        added: Option<Tensor<5>>,
-        parents: Option<&[usize]>,
-        spare: usize,
-    ) -> Result<Tensor<5>> {
-        let [l, r, h, t, dh] = old.dims();
-        // the model holds the only reference now, so these take the buffers without copying
-        let old = to_host(old, "self-attention cache")?;
-        let added = added.map(|a| to_host(a, "step keys and values")).transpose()?;
-        let all: Vec<usize>;
-        let rows = match parents {
-            Some(p) => p,
-            None => {
-                all = (0..r).collect();
-                &all
-            }
-        };
-        let steps = t + usize::from(added.is_some());
-        let mut out = std::mem::take(&mut self.spare[spare]);
-        out.clear();
-        // grows geometrically: the cache grows by a step at a time
-        out.reserve(l * rows.len() * h * steps * dh);
-        for layer in 0..l {
-            for &row in rows {
-                for head in 0..h {
-                    let at = (layer * r + row) * h + head;
-                    out.extend_from_slice(&old[at * t * dh..(at + 1) * t * dh]);
-                    if let Some(a) = &added {
-                        out.extend_from_slice(&a[at * dh..(at + 1) * dh]);
-                    }
+/// `old` `[l, r, h, t, dh]` with each kept row's step from `added` `[l, r, h, 1, dh]`
+/// appended, rows in the order of `parents`, written into `out` (a spare buffer). Returns the
+/// result and `old`'s buffer, the next pass's spare.
+fn merge(
+    old: Tensor<5>,
+    added: Option<Tensor<5>>,
+    parents: Option<&[usize]>,
+    mut out: Vec<f32>,
+) -> Result<(TensorData, Vec<f32>)> {
+    let [l, r, h, t, dh] = old.dims();
+    // the model holds the only reference now, so these take the buffers without copying
+    let old = to_host(old, "self-attention cache")?;
+    let added = added.map(|a| to_host(a, "step keys and values")).transpose()?;
+    let all: Vec<usize>;
+    let rows = match parents {
+        Some(p) => p,
+        None => {
+            all = (0..r).collect();
+            &all
+        }
+    };
+    let steps = t + usize::from(added.is_some());
+    out.clear();
+    // grows geometrically: the cache grows by a step at a time
+    out.reserve(l * rows.len() * h * steps * dh);
+    for layer in 0..l {
+        for &row in rows {
+            for head in 0..h {
+                let at = (layer * r + row) * h + head;
+                out.extend_from_slice(&old[at * t * dh..(at + 1) * t * dh]);
+                if let Some(a) = &added {
+                    out.extend_from_slice(&a[at * dh..(at + 1) * dh]);
                 }
             }
         }
-        let shape = [l, rows.len(), h, steps, dh];
-        self.spare[spare] = old;
-        Ok(Tensor::from_data(TensorData::new(out, shape), &self.device))
     }
+    Ok((TensorData::new(out, [l, rows.len(), h, steps, dh]), old))
 }
