@@ -70,13 +70,15 @@ impl StepCache {
         let values = std::mem::replace(&mut self.cache.values, placeholder());
         let [spare_keys, spare_values] = std::mem::take(&mut self.spare);
         let parents = parents.as_deref();
-        let merge_keys = || merge(keys, added_keys, parents, spare_keys);
-        let merge_values = || merge(values, added_values, parents, spare_values);
         // keys and values are independent: two threads' work where the host has them
         #[cfg(feature = "parallel")]
-        let (keys, values) = rayon::join(merge_keys, merge_values);
+        let (keys, values) = rayon::join(
+            || merge(keys, added_keys, parents, spare_keys),
+            || merge(values, added_values, parents, spare_values),
+        );
         #[cfg(not(feature = "parallel"))]
-        let (keys, values) = (merge_keys(), merge_values());
+        let (keys, values) =
+            (merge(keys, added_keys, parents, spare_keys), merge(values, added_values, parents, spare_values));
         let ((keys, spare_keys), (values, spare_values)) = (keys?, values?);
         self.spare = [spare_keys, spare_values];
         let device = &self.device;

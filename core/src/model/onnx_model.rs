@@ -6,8 +6,9 @@
 //! The encoder graph emits every decoder layer's cross-attention keys and values once per
 //! source; the step graph broadcasts them over the source's rows (rows come grouped, `width`
 //! consecutive rows per source), so a step neither recomputes nor copies them. The step reads
-//! the self-attention cache without growing it and returns only its own keys and values; the
-//! cache is appended to here, once per step, rather than concatenated in every layer.
+//! the self-attention cache without growing it and returns only its own keys and values;
+//! `onnx_cache.rs` applies them and the search's row choices to the cache in one pass per step,
+//! rather than the graph concatenating in every layer and the search selecting rows after.
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
