@@ -57,12 +57,15 @@ wasm_bindgen="$cargo_bin/wasm-bindgen"
 have_wb="$("$wasm_bindgen" --version 2>/dev/null | awk '{print $2}' || true)"
 if [ "$have_wb" != "$wb_version" ]; then
     command -v cargo >/dev/null || retort_die "cargo (rustup) is needed to install wasm-bindgen-cli"
-    retort_log "cargo install wasm-bindgen-cli --version $wb_version --locked (have: ${have_wb:-none})"
-    if ! cargo install wasm-bindgen-cli --version "$wb_version" --locked >&2; then
+    # Only the one binary this script runs, and no TLS stack: the default features are for
+    # the test runner's WebDriver downloads (rustls, ring), which nothing here uses.
+    install=(cargo install wasm-bindgen-cli --version "$wb_version" --no-default-features --bin wasm-bindgen)
+    retort_log "${install[*]} --locked (have: ${have_wb:-none})"
+    if ! "${install[@]}" --locked >&2; then
         # Its lock file can name a crate version the registry no longer serves (yanked or
         # not mirrored); resolve afresh within the same semver ranges.
         retort_log "--locked install failed; retrying without --locked"
-        cargo install wasm-bindgen-cli --version "$wb_version" >&2
+        "${install[@]}" >&2
     fi
 fi
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes every parser of untrusted input (issue #13) with cargo-fuzz / libFuzzer: builds the
 # targets in fuzz/ once, then runs each for SECONDS_PER_TARGET under an address-space limit,
-# one fuzzer process at a time. Any finding (panic, abort, allocation past the limit, an input
+# one fuzzer process per core at a time (FUZZ_JOBS). Any finding (panic, abort, allocation past the limit, an input
 # slower than the time limit) fails the script, which prints the input's path and the command
 # that reproduces it.
 # Usage: scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]   (default: 10 s, every target)
@@ -59,25 +59,30 @@ BIN_DIR=target/$HOST/release
 export TMPDIR=$PWD/target/tmp
 mkdir -p "$TMPDIR"
 
-failed=()
 for target in "${TARGETS[@]}"; do
   if [ ! -x "$BIN_DIR/$target" ]; then
     echo "unknown fuzz target '$target' (see fuzz/Cargo.toml)" >&2
     exit 2
   fi
+done
+
+# One target's run; its report goes to target/$target.report, and it exits non-zero on a
+# finding.
+fuzz_one() {
+  local target="$1"
   # New inputs go to a scratch copy (kept between local runs); the committed seeds stay as
   # they are.
-  scratch=target/corpus/$target
-  artifacts=artifacts/$target
+  local scratch=target/corpus/$target
+  local artifacts=artifacts/$target
   mkdir -p "$scratch" "$artifacts"
-  dict=()
+  local dict=()
   if [ -f "dict/$target.dict" ]; then
     dict=("-dict=dict/$target.dict")
   fi
   echo "== fuzzing $target for ${SECONDS_PER_TARGET}s (address space ${ADDRESS_SPACE_LIMIT_MB} MB)"
-  started=target/$target.started
+  local started=target/$target.started
   touch "$started"
-  status=0
+  local status=0
   (
     ulimit -v $((ADDRESS_SPACE_LIMIT_MB * 1024))
     exec "$BIN_DIR/$target" -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb="$MEMORY_LIMIT_MB" \
@@ -85,12 +90,13 @@ for target in "${TARGETS[@]}"; do
       "$scratch" "corpus/$target"
   ) >"target/$target.log" 2>&1 || status=$?
   grep -a -E '^stat::(number_of_executed_units|peak_rss_mb)' "target/$target.log" || true
+  local findings
   findings=$(find "$artifacts" -type f -newer "$started")
   # A "slow unit" (one input over libFuzzer's 10 s report threshold, below -timeout's crash) is
   # re-run alone: if it is fast now, the machine stalled rather than the parser (a VM snapshot
   # once made a 0.6 ms input "take" 20 s). It is reported and kept, not counted as a finding.
   if [ "$status" -eq 0 ]; then
-    kept=""
+    local kept="" f ms
     for f in $findings; do
       case "$(basename "$f")" in
         slow-unit-*)
@@ -105,7 +111,6 @@ for target in "${TARGETS[@]}"; do
     findings=${kept# }
   fi
   if [ "$status" -ne 0 ] || [ -n "$findings" ]; then
-    failed+=("$target")
     tail -n 40 "target/$target.log" | cat -v
     for f in $findings; do
       echo "FINDING in $target: fuzz/$f"
@@ -114,7 +119,28 @@ for target in "${TARGETS[@]}"; do
     if [ -z "$findings" ]; then
       echo "FINDING in $target: the fuzzer exited with status $status and saved no input (log: fuzz/target/$target.log)"
     fi
+    return 1
   fi
+}
+
+# The targets run FUZZ_JOBS at a time (default: one per core, at most 4), each in its own
+# process on its own core, for the same wall-clock seconds as alone; reports print in order.
+jobs_max=${FUZZ_JOBS:-$(nproc)}
+[ "$jobs_max" -le 4 ] || jobs_max=4
+declare -A pid_of
+next=0 printed=0
+failed=()
+while [ "$printed" -lt ${#TARGETS[@]} ]; do
+  while [ "$next" -lt ${#TARGETS[@]} ] && [ $((next - printed)) -lt "$jobs_max" ]; do
+    t=${TARGETS[$next]}
+    fuzz_one "$t" >"target/$t.report" 2>&1 &
+    pid_of[$t]=$!
+    next=$((next + 1))
+  done
+  t=${TARGETS[$printed]}
+  wait "${pid_of[$t]}" || failed+=("$t")
+  cat "target/$t.report"
+  printed=$((printed + 1))
 done
 
 if [ ${#failed[@]} -gt 0 ]; then

@@ -2,7 +2,8 @@
 //! of `BLOCK` output rows, summed in i32. Each step broadcasts one activation pair (two i16 in
 //! an i32 lane) and multiply-adds it against a block's 16 weights (8 outputs × the pair), the
 //! `pmaddwd` / `i32x4.dot_i16x8_s` shape, so the sums land one output per lane with no
-//! horizontal reduction. No saturating instruction is used: every kernel is exact, hence all
+//! horizontal reduction; with AVX-512 VNNI, `vpdpwssd` does the multiply-add and the
+//! accumulation in one instruction. No saturating instruction is used: every kernel is exact, hence all
 //! agree bit for bit and the fastest one the CPU has is picked at run time.
 
 /// Output rows per packed block (one 256-bit vector of i32 sums).
@@ -21,11 +22,19 @@ pub fn accumulate(x: &[i16], mr: usize, stride: usize, w: &[i8], blocks: usize, 
     assert!(mr <= MR && (1..=2).contains(&blocks), "tile of {mr} rows × {blocks} blocks");
     assert!(x.len() >= (mr - 1) * stride + 2 * pairs && w.len() >= blocks * pairs * 2 * BLOCK);
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: AVX2 is present (checked above); the slices cover every index the kernel
-        // reads (asserted above).
-        unsafe { avx2::accumulate(x, mr, stride, w, blocks, pairs, tile) };
-        return;
+    {
+        if x86::has_vnni() {
+            // SAFETY: AVX-512 VNNI and VL are present (checked above); the slices cover every
+            // index the kernel reads (asserted above).
+            unsafe { x86::accumulate_vnni(x, mr, stride, w, blocks, pairs, tile) };
+            return;
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: AVX2 is present (checked above); the slices cover every index the kernel
+            // reads (asserted above).
+            unsafe { x86::accumulate_avx2(x, mr, stride, w, blocks, pairs, tile) };
+            return;
+        }
     }
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     {
@@ -53,14 +62,51 @@ fn portable(x: &[i16], mr: usize, stride: usize, w: &[i8], blocks: usize, pairs:
 }
 
 #[cfg(target_arch = "x86_64")]
-mod avx2 {
+mod x86 {
     use super::{Tile, BLOCK, MR};
     use std::arch::x86_64::*;
 
-    /// Dispatches to a kernel with the tile's shape fixed at compile time, so the accumulators
-    /// stay in registers.
+    /// AVX-512 VNNI's `vpdpwssd` on 256-bit vectors: the `pmaddwd` products and their add in
+    /// one instruction (the add is the same wrapping i32 add, so the sums are the same).
+    pub fn has_vnni() -> bool {
+        is_x86_feature_detected!("avx512vnni") && is_x86_feature_detected!("avx512vl")
+    }
+
+    /// # Safety
+    /// The CPU must have AVX2; `x` and `w` must cover the tile (see [`super::accumulate`]).
     #[target_feature(enable = "avx2")]
-    pub unsafe fn accumulate(
+    pub unsafe fn accumulate_avx2(
+        x: &[i16],
+        mr: usize,
+        stride: usize,
+        w: &[i8],
+        blocks: usize,
+        pairs: usize,
+        tile: &mut Tile,
+    ) {
+        dispatch::<false>(x, mr, stride, w, blocks, pairs, tile)
+    }
+
+    /// # Safety
+    /// The CPU must have AVX-512 VNNI and VL; `x` and `w` must cover the tile.
+    #[target_feature(enable = "avx2,avx512f,avx512vl,avx512vnni")]
+    pub unsafe fn accumulate_vnni(
+        x: &[i16],
+        mr: usize,
+        stride: usize,
+        w: &[i8],
+        blocks: usize,
+        pairs: usize,
+        tile: &mut Tile,
+    ) {
+        dispatch::<true>(x, mr, stride, w, blocks, pairs, tile)
+    }
+
+    /// Dispatches to a kernel with the tile's shape fixed at compile time, so the accumulators
+    /// stay in registers. Inlined into the two entry points above, which give it their
+    /// instruction sets.
+    #[inline(always)]
+    unsafe fn dispatch<const VNNI: bool>(
         x: &[i16],
         mr: usize,
         stride: usize,
@@ -71,20 +117,19 @@ mod avx2 {
     ) {
         let (x, w) = (x.as_ptr(), w.as_ptr());
         match (mr, blocks) {
-            (4, 2) => kernel::<4, 2>(x, stride, w, pairs, tile),
-            (3, 2) => kernel::<3, 2>(x, stride, w, pairs, tile),
-            (2, 2) => kernel::<2, 2>(x, stride, w, pairs, tile),
-            (1, 2) => kernel::<1, 2>(x, stride, w, pairs, tile),
-            (4, _) => kernel::<4, 1>(x, stride, w, pairs, tile),
-            (3, _) => kernel::<3, 1>(x, stride, w, pairs, tile),
-            (2, _) => kernel::<2, 1>(x, stride, w, pairs, tile),
-            _ => kernel::<1, 1>(x, stride, w, pairs, tile),
+            (4, 2) => kernel::<4, 2, VNNI>(x, stride, w, pairs, tile),
+            (3, 2) => kernel::<3, 2, VNNI>(x, stride, w, pairs, tile),
+            (2, 2) => kernel::<2, 2, VNNI>(x, stride, w, pairs, tile),
+            (1, 2) => kernel::<1, 2, VNNI>(x, stride, w, pairs, tile),
+            (4, _) => kernel::<4, 1, VNNI>(x, stride, w, pairs, tile),
+            (3, _) => kernel::<3, 1, VNNI>(x, stride, w, pairs, tile),
+            (2, _) => kernel::<2, 1, VNNI>(x, stride, w, pairs, tile),
+            _ => kernel::<1, 1, VNNI>(x, stride, w, pairs, tile),
         }
     }
 
-    #[target_feature(enable = "avx2")]
-    #[inline]
-    unsafe fn kernel<const R: usize, const B: usize>(
+    #[inline(always)]
+    unsafe fn kernel<const R: usize, const B: usize, const VNNI: bool>(
         x: *const i16,
         stride: usize,
         w: *const i8,
@@ -102,7 +147,11 @@ mod avx2 {
             for (r, acc_r) in acc.iter_mut().enumerate() {
                 let xv = _mm256_set1_epi32((x.add(r * stride + 2 * p) as *const i32).read_unaligned());
                 for (a, v) in acc_r.iter_mut().zip(&wv) {
-                    *a = _mm256_add_epi32(*a, _mm256_madd_epi16(xv, *v));
+                    *a = if VNNI {
+                        _mm256_dpwssd_epi32(*a, xv, *v)
+                    } else {
+                        _mm256_add_epi32(*a, _mm256_madd_epi16(xv, *v))
+                    };
                 }
             }
         }
@@ -156,7 +205,8 @@ mod simd128 {
 mod tests {
     use super::*;
 
-    /// The dispatched kernel (AVX2 here when the CPU has it) against the portable one.
+    /// The dispatched kernel (AVX-512 VNNI or AVX2 here, when the CPU has them), and AVX2 by
+    /// itself, against the portable one.
     #[test]
     fn kernels_agree() {
         let mut seed = 11u32;
@@ -173,6 +223,13 @@ mod tests {
             accumulate(&x, mr, stride, &w, blocks, pairs, &mut a);
             portable(&x, mr, stride, &w, blocks, pairs, &mut b);
             assert_eq!(a, b, "{mr} × {blocks} × {pairs}");
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx2") {
+                let mut c: Tile = [[1; 16]; MR];
+                // SAFETY: AVX2 is present; the slices cover the tile (as for `accumulate`).
+                unsafe { x86::accumulate_avx2(&x, mr, stride, &w, blocks, pairs, &mut c) };
+                assert_eq!(c, b, "AVX2: {mr} × {blocks} × {pairs}");
+            }
         }
     }
 }
