@@ -37,12 +37,16 @@ start=$(date +%s)
 # part), except the matmul and SIMD crates, which stay at opt-level 3 like the two workspace
 # crates (retort-wasm's level is the one the LTO pass runs at). Everything at "z" was 2.71 MB
 # but half as fast; this is 2.85 MB and 15-20 % slower than opt-level 3 without LTO (5.78 MB).
+# The size level is the profile's own, not `package."*"`'s: a `package."*"` setting also wins
+# over `build-override` for proc macros and build scripts, which then cost 4.4 CPU-minutes of
+# a cold build optimized for size; at the profile's level they keep build-override's default
+# (unoptimized, as in every native build). So the workspace crates name their level 3 here.
 size_profile=(
     --config 'profile.release.lto="fat"'
     --config 'profile.release.codegen-units=1'
-    --config 'profile.release.package."*".opt-level="z"'
+    --config 'profile.release.opt-level="z"'
 )
-for hot in macerator gemm gemm-common gemm-f32; do
+for hot in macerator gemm gemm-common gemm-f32 retort-wasm retort-core retort-models retort-model-annalog-onnx; do
     size_profile+=(--config "profile.release.package.$hot.opt-level=3")
 done
 "$RETORT_ROOT/scripts/build-wasm.sh" -p retort-wasm --locked "${size_profile[@]}" "$@" >&2
