@@ -270,7 +270,7 @@ impl Memory {
                 n += 1;
             }
             // The block the next group of rows reads (its heads follow this one's last).
-            let next_b = a.block_of_row.get(r + n).filter(|_| r + n < rows.end).copied();
+            let next_b = (r + n < rows.end).then(|| a.block_of_row[r + n]);
             for h in 0..a.heads {
                 let head = b * a.heads + h;
                 // Asks for the next head's keys and values while this one computes.
