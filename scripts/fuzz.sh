@@ -66,8 +66,7 @@ for target in "${TARGETS[@]}"; do
   fi
 done
 
-# One target's run; its report goes to target/$target.report, and it exits non-zero on a
-# finding.
+# One target's run (its report on stdout); it exits non-zero on a finding.
 fuzz_one() {
   local target="$1"
   # New inputs go to a scratch copy (kept between local runs); the committed seeds stay as
@@ -127,19 +126,17 @@ fuzz_one() {
 # process on its own core, for the same wall-clock seconds as alone; reports print in order.
 jobs_max=${FUZZ_JOBS:-$(nproc)}
 [ "$jobs_max" -le 4 ] || jobs_max=4
-declare -A pid_of
+pids=()
 next=0 printed=0
 failed=()
 while [ "$printed" -lt ${#TARGETS[@]} ]; do
   while [ "$next" -lt ${#TARGETS[@]} ] && [ $((next - printed)) -lt "$jobs_max" ]; do
-    t=${TARGETS[$next]}
-    fuzz_one "$t" >"target/$t.report" 2>&1 &
-    pid_of[$t]=$!
+    fuzz_one "${TARGETS[$next]}" >"target/run-$next.report" 2>&1 &
+    pids[next]=$!
     next=$((next + 1))
   done
-  t=${TARGETS[$printed]}
-  wait "${pid_of[$t]}" || failed+=("$t")
-  cat "target/$t.report"
+  wait "${pids[$printed]}" || failed+=("${TARGETS[$printed]}")
+  cat "target/run-$printed.report"
   printed=$((printed + 1))
 done
 
